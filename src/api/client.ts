@@ -1,0 +1,367 @@
+import { Pool, type Dispatcher } from "undici";
+import {
+  TucoApiError,
+  TucoAuthError,
+  TucoConfigError,
+  TucoConnectionError,
+  TucoCreateOutcomeUnknownError,
+  TucoNoWorkspaceError,
+  TucoNotFoundError,
+  TucoRateLimitError,
+  TucoReadOnlyError,
+  TucoServerError,
+  TucoTimeoutError,
+  TucoUnexpectedResponseError,
+  TucoValidationError,
+  type ApiErrorDetails,
+  type TucoError,
+} from "./errors";
+import { DEFAULT_RETRY_POLICY, backoffDelayMs, parseRetryAfter, type RetryPolicy } from "./retry";
+import {
+  DEFAULT_API_URL,
+  type CreateWebhookInput,
+  type CreatedWebhook,
+  type HealthCheckResult,
+  type UpdateWebhookInput,
+  type Webhook,
+} from "./types";
+
+/** Options of `TucoClient`. Times are in milliseconds. */
+export interface TucoClientOptions {
+  /** The workspace API key (`tuco_sk_...`). */
+  readonly apiKey: string;
+  /** @default "https://app.tuco.ai" */
+  readonly apiUrl?: string;
+  /** Time to wait for an answer to one request. @default 30000 */
+  readonly timeoutMs?: number;
+  /** Time to wait for a health-check: Tuco waits up to 10 s for the endpoint, plus margin. @default 25000 */
+  readonly healthCheckTimeoutMs?: number;
+  /** @default DEFAULT_RETRY_POLICY */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Keep-alive connections in the pool. @default 16 */
+  readonly connections?: number;
+  /** Called before each retry with what failed and the wait, e.g. to log progress. */
+  readonly onRetry?: (info: RetryInfo) => void;
+}
+
+/** What `onRetry` is told. */
+export interface RetryInfo {
+  readonly method: string;
+  readonly path: string;
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly reason: string;
+}
+
+/** Reads `TUCO_API_URL` and `TUCO_API_KEY`; explicit values win. Throws `TucoConfigError` naming the variable to set. */
+export function resolveApiConfig(
+  explicit: { apiUrl?: string; apiKey?: string } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { apiUrl: string; apiKey: string } {
+  const apiKey = explicit.apiKey || env.TUCO_API_KEY || "";
+  const apiUrl = explicit.apiUrl || env.TUCO_API_URL || DEFAULT_API_URL;
+  if (apiKey === "") {
+    throw new TucoConfigError("No Tuco API key: set TUCO_API_KEY (or the tuco:apiKey Pulumi config, as a secret) to your workspace key (tuco_sk_...).");
+  }
+  return { apiUrl, apiKey };
+}
+
+type Outcome = "not-sent" | "no-answer";
+
+interface Attempt {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: unknown;
+}
+
+const REASONS: Record<number, string> = { 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+// Errors raised before the request could reach the server: retrying them never duplicates anything.
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+
+/**
+ * The Tuco webhook REST API over one keep-alive connection pool.
+ * Reads (GET), PATCH, DELETE and health-checks are retried with backoff on 429, 502, 503,
+ * 504, timeouts and dropped connections. A create is retried only when the API provably did
+ * not act on it (429, refused connection); when its outcome is unknown the client lists the
+ * workspace to find out, and fails with `TucoCreateOutcomeUnknownError`, never leaving a
+ * silent duplicate.
+ */
+export class TucoClient {
+  readonly apiUrl: string;
+  private readonly apiKey: string;
+  private readonly basePath: string;
+  private readonly pool: Pool;
+  private readonly timeoutMs: number;
+  private readonly healthCheckTimeoutMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly onRetry: ((info: RetryInfo) => void) | undefined;
+
+  constructor(options: TucoClientOptions) {
+    if (typeof options.apiKey !== "string" || options.apiKey === "") {
+      throw new TucoConfigError("No Tuco API key: set TUCO_API_KEY to your workspace key (tuco_sk_...).");
+    }
+    const raw = (options.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, "");
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new TucoConfigError(`TUCO_API_URL ${JSON.stringify(raw)} is not a URL: use e.g. https://app.tuco.ai or the emulator's http://127.0.0.1:PORT.`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new TucoConfigError(`TUCO_API_URL ${JSON.stringify(raw)} must start with https:// (or http:// for the local emulator).`);
+    }
+    this.apiUrl = raw;
+    this.apiKey = options.apiKey;
+    this.basePath = url.pathname.replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? 25_000;
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.onRetry = options.onRetry;
+    this.pool = new Pool(url.origin, { connections: options.connections ?? 16, keepAliveTimeout: 10_000, pipelining: 1 });
+  }
+
+  /** A client configured from `TUCO_API_URL` / `TUCO_API_KEY`, with explicit options winning. */
+  static fromEnv(options: Partial<TucoClientOptions> = {}, env: NodeJS.ProcessEnv = process.env): TucoClient {
+    return new TucoClient({ ...options, ...resolveApiConfig({ apiUrl: options.apiUrl, apiKey: options.apiKey }, env) });
+  }
+
+  /** Every webhook of the key's workspace, newest first. */
+  async list(): Promise<Webhook[]> {
+    const body = (await this.call("GET", "/api/webhooks")) as { webhooks?: unknown };
+    if (!body || !Array.isArray(body.webhooks)) throw this.unexpected("GET", "/api/webhooks", 200, body, "no webhooks list");
+    return body.webhooks as Webhook[];
+  }
+
+  /** One webhook; throws `TucoNotFoundError` when it does not exist in this workspace. */
+  async get(id: string): Promise<Webhook> {
+    return (await this.call("GET", webhookPath(id))) as Webhook;
+  }
+
+  /** One webhook, or undefined when the API answers 404. */
+  async tryGet(id: string): Promise<Webhook | undefined> {
+    try {
+      return await this.get(id);
+    } catch (err) {
+      if (err instanceof TucoNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Creates a webhook. The answer carries the one-time `secret`: it is never returned again.
+   * When an attempt's outcome is unknown (5xx, dropped connection, timeout), the workspace is
+   * listed: if Tuco made the webhook, this fails with `TucoCreateOutcomeUnknownError` naming it;
+   * if it provably did not, the create is tried again within the retry budget.
+   */
+  async create(input: CreateWebhookInput): Promise<CreatedWebhook> {
+    for (let attempt = 0; ; attempt++) {
+      const startedAt = Date.now();
+      try {
+        const body = (await this.call("POST", "/api/webhooks", input, { create: true })) as CreatedWebhook;
+        if (!body || typeof body.id !== "string" || typeof body.secret !== "string") {
+          throw this.unexpected("POST", "/api/webhooks", 201, "(withheld)", "no id or secret in the answer");
+        }
+        return body;
+      } catch (err) {
+        if (!(err instanceof LostCreateError)) throw err;
+        const made = await this.findLostCreate(input, startedAt);
+        if (made) {
+          throw new TucoCreateOutcomeUnknownError(
+            `Creating webhook ${JSON.stringify(input.name)} reached Tuco but its answer was lost (${err.reason}). Tuco created it as ${made.id}, ` +
+              `but its one-time signing secret never arrived and cannot be retrieved. Delete it (tuco-webhooks delete --id ${made.id}) and apply again.`,
+            made,
+            { cause: err.cause },
+          );
+        }
+        if (attempt >= this.retry.retries) {
+          throw new TucoCreateOutcomeUnknownError(
+            `Creating webhook ${JSON.stringify(input.name)} failed ${attempt + 1} times (last: ${err.reason}); Tuco did not create it (checked by listing the workspace). Nothing was lost: apply again later.`,
+            undefined,
+            { cause: err.cause },
+          );
+        }
+        await this.wait("POST", "/api/webhooks", attempt + 1, undefined, `${err.reason} (Tuco did not create it)`);
+      }
+    }
+  }
+
+  /** Changes only the fields given. The API answers `{"success":true}`, not the webhook. */
+  async update(id: string, patch: UpdateWebhookInput): Promise<void> {
+    await this.call("PATCH", webhookPath(id), patch);
+  }
+
+  /** Deletes a webhook. A retry that finds it already gone (after a lost answer) counts as success. */
+  async delete(id: string): Promise<void> {
+    await this.call("DELETE", webhookPath(id), undefined, { deleteRetryGoneIsSuccess: true });
+  }
+
+  /** Asks Tuco to POST a signed test ping to the webhook's URL. 200 even when the endpoint failed: read `success`. */
+  async healthCheck(id: string): Promise<HealthCheckResult> {
+    return (await this.call("POST", `${webhookPath(id)}/health-check`, undefined, { timeoutMs: this.healthCheckTimeoutMs })) as HealthCheckResult;
+  }
+
+  /** Closes the connection pool. */
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** The webhook a lost create made, if any: the same fields, created since just before we asked (2 min of clock skew allowed). */
+  private async findLostCreate(input: CreateWebhookInput, startedAt: number): Promise<Webhook | undefined> {
+    return (await this.list()).find(
+      (w) =>
+        w.url === input.url &&
+        w.name === input.name &&
+        sameSet(w.events, input.events) &&
+        (w.description ?? "") === (input.description ?? "") &&
+        Date.parse(w.createdAt) >= startedAt - 120_000,
+    );
+  }
+
+  private async call(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    payload?: unknown,
+    opts: { create?: boolean; timeoutMs?: number; deleteRetryGoneIsSuccess?: boolean } = {},
+  ): Promise<unknown> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    let previousNoAnswer = false;
+    for (let attempt = 0; ; attempt++) {
+      let result: Attempt;
+      try {
+        result = await this.send(method, path, payload, timeoutMs);
+      } catch (err) {
+        const outcome = classify(err);
+        const error = this.transportError(method, path, err, timeoutMs);
+        if (opts.create && outcome === "no-answer") throw new LostCreateError(error.message, err);
+        if (attempt < this.retry.retries) {
+          previousNoAnswer = previousNoAnswer || outcome === "no-answer";
+          await this.wait(method, path, attempt + 1, undefined, error.message);
+          continue;
+        }
+        throw error;
+      }
+      const { status, body } = result;
+      if (status >= 200 && status < 300) return body;
+      if (status === 404 && opts.deleteRetryGoneIsSuccess && previousNoAnswer) return { success: true };
+      const retryAfterMs = parseRetryAfter(result.headers["retry-after"]);
+      const error = this.apiError(method, path, status, body, retryAfterMs);
+      if (RETRYABLE_STATUS.has(status)) {
+        // A 5xx answer to a create leaves its outcome unknown; a 429 means it was refused.
+        if (opts.create && status !== 429) throw new LostCreateError(error.message, error);
+        const tooLong = retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs;
+        if (attempt < this.retry.retries && !tooLong) {
+          await this.wait(method, path, attempt + 1, retryAfterMs, error.message);
+          continue;
+        }
+      }
+      throw error;
+    }
+  }
+
+  private async wait(method: string, path: string, attempt: number, retryAfterMs: number | undefined, reason: string): Promise<void> {
+    const delayMs = Math.round(backoffDelayMs(this.retry, attempt, retryAfterMs));
+    this.onRetry?.({ method, path, attempt, delayMs, reason });
+    await sleep(delayMs);
+  }
+
+  private async send(method: Dispatcher.HttpMethod, path: string, payload: unknown, timeoutMs: number): Promise<Attempt> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: "application/json" };
+    let body: string | undefined;
+    if (payload !== undefined) {
+      body = JSON.stringify(payload);
+      headers["content-type"] = "application/json";
+    }
+    const res = await this.pool.request({
+      method,
+      path: this.basePath + path,
+      headers,
+      body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await res.body.text();
+    let parsed: unknown = text;
+    if (text !== "") {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    return { status: res.statusCode, headers: res.headers, body: parsed };
+  }
+
+  private transportError(method: string, path: string, err: unknown, timeoutMs: number): TucoError {
+    const code = (err as { code?: string })?.code ?? "";
+    const where = `${method} ${this.apiUrl}${path}`;
+    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+      return new TucoTimeoutError(`${where}: no answer within ${timeoutMs} ms. Tuco may be slow or unreachable; try again later.`, timeoutMs, { cause: err });
+    }
+    const detail = err instanceof Error ? `${code ? `${code}: ` : ""}${err.message}` : String(err);
+    return new TucoConnectionError(`${where}: could not reach Tuco (${detail}). Check TUCO_API_URL and the network, then try again.`, { cause: err });
+  }
+
+  private apiError(method: string, path: string, status: number, body: unknown, retryAfterMs: number | undefined): TucoApiError {
+    const apiMessage = typeof (body as { error?: unknown })?.error === "string" ? (body as { error: string }).error : "";
+    const details: ApiErrorDetails = { statusCode: status, method, path, apiMessage, body };
+    const said = apiMessage ? `: ${apiMessage}` : "";
+    const where = `${method} ${path}`;
+    switch (true) {
+      case status === 400 && apiMessage === "No active workspace":
+        return new TucoNoWorkspaceError("NO_WORKSPACE", details, `${where} failed (400${said}). The API key has no active workspace: select one in app.tuco.ai or use a workspace key.`);
+      case status === 400:
+        return new TucoValidationError("VALIDATION", details, `${where} was rejected by Tuco (400${said}). Fix the webhook definition and apply again.`);
+      case status === 401:
+        return new TucoAuthError("UNAUTHORIZED", details, `${where} failed (401${said}): the API key is missing, wrong or revoked. Set TUCO_API_KEY to a valid workspace key (tuco_sk_...).`);
+      case status === 402:
+        return new TucoReadOnlyError("READ_ONLY", details, `${where} failed (402${said}): the workspace is read-only (subscription ${String((body as { reason?: unknown })?.reason ?? "past_due")}). Settle billing in app.tuco.ai, then apply again.`);
+      case status === 404:
+        return new TucoNotFoundError("NOT_FOUND", details, `${where} failed (404${said}): no such webhook in this API key's workspace.`);
+      case status === 429: {
+        const wait = retryAfterMs !== undefined ? ` Tuco asked to wait ${Math.ceil(retryAfterMs / 1000)} s.` : "";
+        return new TucoRateLimitError(details, `${where} was rate limited (429${said}), retries exhausted.${wait} Apply again later or with less parallelism.`, retryAfterMs);
+      }
+      case status >= 500:
+        return new TucoServerError("SERVER_ERROR", details, `${where} failed on Tuco's side (${status}${said || ` ${REASONS[status] ?? ""}`.trimEnd()}). Try again later.`);
+      default:
+        return new TucoUnexpectedResponseError("UNEXPECTED_RESPONSE", details, `${where} answered ${status}${said}, which the API contract does not describe.`);
+    }
+  }
+
+  private unexpected(method: string, path: string, status: number, body: unknown, what: string): TucoUnexpectedResponseError {
+    return new TucoUnexpectedResponseError(
+      "UNEXPECTED_RESPONSE",
+      { statusCode: status, method, path, apiMessage: "", body },
+      `${method} ${path} answered ${status} with ${what}, which the API contract does not describe.`,
+    );
+  }
+}
+
+/** Internal: a create whose outcome is unknown; `create` settles it by listing. */
+class LostCreateError extends Error {
+  constructor(
+    readonly reason: string,
+    override readonly cause: unknown,
+  ) {
+    super(reason);
+  }
+}
+
+function classify(err: unknown): Outcome {
+  const code = (err as { code?: string })?.code ?? "";
+  return NOT_SENT_CODES.has(code) ? "not-sent" : "no-answer";
+}
+
+function webhookPath(id: string): string {
+  if (typeof id !== "string" || id === "") throw new TucoConfigError(`Webhook id ${JSON.stringify(id)} is empty: pass the id Tuco returned (24 hex characters).`);
+  return `/api/webhooks/${encodeURIComponent(id)}`;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const x = new Set(a);
+  const y = new Set(b);
+  return x.size === y.size && [...x].every((e) => y.has(e));
+}

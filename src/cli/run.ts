@@ -1,0 +1,40 @@
+import type { CliCommand } from "./command";
+
+/** Subcommands, loaded lazily: `require` keeps start-up to the one command that runs. */
+const COMMANDS: Record<string, { summary: string; load: () => CliCommand }> = {
+  emulator: { summary: "run the local Tuco API emulator", load: () => require("./commands/emulator").command },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    "Usage: tuco-webhooks <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Run `tuco-webhooks <command> --help` for a command's options.",
+    "Environment: TUCO_API_URL (default https://app.tuco.ai), TUCO_API_KEY.",
+    "Exit codes: 0 success, 1 error, 2 drift found (drift only).",
+  ].join("\n");
+}
+
+/** Runs one CLI invocation and resolves to its exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 1 : 0;
+  }
+  if (name === "--version") {
+    process.stdout.write(`${(require("../../package.json") as { version: string }).version}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    process.stderr.write(`tuco-webhooks: unknown command ${JSON.stringify(name)}\n\n${usage()}\n`);
+    return 1;
+  }
+  return entry.load().run(rest);
+}

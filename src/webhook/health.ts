@@ -1,0 +1,72 @@
+import { TucoError } from "../api/errors";
+import type { HealthCheckResult } from "../api/types";
+
+/** What to do when the health-check ping after an apply does not get a 2xx: fail the apply, warn, or skip the check. */
+export type HealthCheckPolicy = "fail" | "warn" | "skip";
+
+/** The health-check policies, for validation and help texts. */
+export const HEALTH_CHECK_POLICIES: readonly HealthCheckPolicy[] = ["fail", "warn", "skip"];
+
+/** The outcome of the health-check after an apply, as both front ends report it. No field is ever undefined. */
+export interface HealthCheckOutcome {
+  /** False also when the check was skipped (see `skipped`). */
+  readonly success: boolean;
+  readonly skipped: boolean;
+  /** The endpoint's HTTP status, or 0 when it never answered or the check was skipped. */
+  readonly statusCode: number;
+  /** Why it failed ("" on success or skip). */
+  readonly error: string;
+  /** ISO-8601 time of the check ("" when skipped). */
+  readonly checkedAt: string;
+}
+
+/** The health-check failed under policy "fail". The webhook exists; `webhookId` says which. */
+export class HealthCheckFailedError extends TucoError {
+  readonly webhookId: string;
+  readonly outcome: HealthCheckOutcome;
+  constructor(webhookId: string, url: string, outcome: HealthCheckOutcome) {
+    const status = outcome.statusCode ? ` (HTTP ${outcome.statusCode})` : "";
+    super(
+      "HEALTH_CHECK_FAILED",
+      `Health-check of webhook ${webhookId} failed: ${url} did not answer the signed test ping with 2xx${status}: ${outcome.error}. ` +
+        `Fix the endpoint and apply again, or set the health-check policy to "warn" or "skip".`,
+    );
+    this.webhookId = webhookId;
+    this.outcome = outcome;
+  }
+}
+
+/** Turns the API's health-check answer into an outcome. */
+export function toHealthCheckOutcome(result: HealthCheckResult, checkedAt: Date = new Date()): HealthCheckOutcome {
+  const error = result.success ? "" : [result.error, result.details].filter((s) => typeof s === "string" && s !== "").join(": ") || "unknown error";
+  return {
+    success: result.success === true,
+    skipped: false,
+    statusCode: typeof result.statusCode === "number" ? result.statusCode : 0,
+    error,
+    checkedAt: checkedAt.toISOString(),
+  };
+}
+
+/** The outcome recorded when policy "skip" means no check ran. */
+export const SKIPPED_HEALTH_CHECK: HealthCheckOutcome = { success: false, skipped: true, statusCode: 0, error: "", checkedAt: "" };
+
+/**
+ * Runs the health-check under a policy. "skip" makes no request. A failed check throws
+ * `HealthCheckFailedError` under "fail" and calls `warn` under "warn".
+ */
+export async function runHealthCheck(
+  client: { healthCheck(id: string): Promise<HealthCheckResult> },
+  webhook: { id: string; url: string },
+  policy: HealthCheckPolicy,
+  warn: (message: string) => void = () => {},
+): Promise<HealthCheckOutcome> {
+  if (policy === "skip") return SKIPPED_HEALTH_CHECK;
+  const outcome = toHealthCheckOutcome(await client.healthCheck(webhook.id));
+  if (!outcome.success) {
+    const failure = new HealthCheckFailedError(webhook.id, webhook.url, outcome);
+    if (policy === "fail") throw failure;
+    warn(failure.message);
+  }
+  return outcome;
+}

@@ -1,0 +1,4 @@
+export * from "./spec";
+export * from "./diff";
+export * from "./health";
+export * from "./lifecycle";

@@ -1,0 +1,78 @@
+import type { TucoClient } from "../api/client";
+import { TucoCreateOutcomeUnknownError, TucoError } from "../api/errors";
+import type { Webhook } from "../api/types";
+import { diffWebhook, type WebhookDiff } from "./diff";
+import type { WebhookSpec } from "./spec";
+
+/** A freshly created webhook and its one-time secret. */
+export interface CreatedWebhookState {
+  readonly webhook: Webhook;
+  readonly secret: string;
+}
+
+/** Where lifecycle steps report what they did beyond the happy path. */
+export type Log = (message: string) => void;
+
+/** The webhook exists but a follow-up step of its creation failed; the secret is kept here so nothing is lost. */
+export class PartialCreateError extends TucoError {
+  readonly state: CreatedWebhookState;
+  constructor(state: CreatedWebhookState, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super("SERVER_ERROR", `Webhook ${state.webhook.id} was created, but pausing it (isActive: false) failed: ${why}. Apply again to finish.`, { cause });
+    this.state = state;
+  }
+}
+
+/**
+ * Creates the webhook a spec declares and returns it with its one-time secret.
+ * The API always creates webhooks active, so `isActive: false` costs a PATCH.
+ * When a create's answer was lost but Tuco made the webhook, its secret can never be
+ * known: that secretless twin is deleted (it was created seconds ago with exactly these
+ * fields) and the create is made once more, and `log` says so.
+ */
+export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: Log = () => {}): Promise<CreatedWebhookState> {
+  const input = { url: spec.url, events: spec.events, name: spec.name, ...(spec.description !== null ? { description: spec.description } : {}) };
+  let created;
+  try {
+    created = await client.create(input);
+  } catch (err) {
+    if (!(err instanceof TucoCreateOutcomeUnknownError) || !err.webhook) throw err;
+    log(`${err.message} Deleting ${err.webhook.id}, whose secret is lost, and creating the webhook again.`);
+    await client.delete(err.webhook.id);
+    created = await client.create(input);
+  }
+  const now = created.createdAt;
+  const webhook: Webhook = {
+    id: created.id,
+    url: created.url,
+    events: created.events,
+    name: created.name,
+    description: created.description ?? null,
+    isActive: true,
+    lastTriggeredAt: null,
+    lastSuccessAt: null,
+    lastFailureAt: null,
+    failureCount: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const state = { webhook, secret: created.secret };
+  if (!spec.isActive) {
+    try {
+      await client.update(created.id, { isActive: false });
+    } catch (err) {
+      throw new PartialCreateError(state, err);
+    }
+    return { webhook: { ...webhook, isActive: false }, secret: created.secret };
+  }
+  return state;
+}
+
+/** PATCHes exactly what differs between the spec and the live webhook; no request when in sync. */
+export async function reconcileWebhook(client: TucoClient, spec: WebhookSpec, live: Webhook): Promise<{ diff: WebhookDiff; webhook: Webhook }> {
+  const diff = diffWebhook(spec, live);
+  if (diff.changed.length === 0) return { diff, webhook: live };
+  await client.update(live.id, diff.patch);
+  const webhook: Webhook = { ...live, ...spec, events: [...spec.events], updatedAt: new Date().toISOString() };
+  return { diff, webhook };
+}
