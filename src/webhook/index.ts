@@ -2,3 +2,4 @@ export * from "./spec";
 export * from "./diff";
 export * from "./health";
 export * from "./lifecycle";
+export * from "./ownership";
