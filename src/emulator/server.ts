@@ -1,0 +1,481 @@
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Agent } from "undici";
+import { WEBHOOK_EVENTS } from "../api/types";
+import { deliver, eventPayload, healthCheckPayload, toHealthCheckResult } from "./deliveries";
+import { FaultRegistry, parseFault } from "./faults";
+import {
+  INVALID_JSON_BODY,
+  MAX_BODY_BYTES,
+  METHOD_NOT_ALLOWED,
+  NO_ACTIVE_WORKSPACE,
+  NOT_FOUND,
+  PAYLOAD_TOO_LARGE,
+  READ_ONLY,
+  TOO_MANY_REQUESTS,
+  UNAUTHORIZED,
+  WEBHOOK_NOT_FOUND,
+} from "./messages";
+import { RateLimiter } from "./rate-limit";
+import { RequestLog, type LogEntry } from "./request-log";
+import { Store, type Workspace } from "./store";
+import { validateCreate, validatePatch } from "./validate";
+
+/** How to start the emulator. */
+export interface EmulatorOptions {
+  /** TCP port. @default 0 - a random free port */
+  readonly port?: number;
+  /** Interface to listen on. @default "127.0.0.1" */
+  readonly host?: string;
+  /** The only valid bearer keys. @default - any key that starts with "tuco_sk_" and has at least one more character */
+  readonly apiKeys?: readonly string[];
+  /** Timeout of health-check pings and fired events, in ms. @default 10000 - Tuco's 10 s */
+  readonly deliveryTimeoutMs?: number;
+  /** Requests per second to /api/* before 429. @default - no limit */
+  readonly rateLimitPerSecond?: number;
+}
+
+/** A listening emulator. */
+export interface RunningEmulator {
+  /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234. */
+  readonly url: string;
+  /** Stops listening and destroys every socket (keep-alive, hung, in-flight deliveries). */
+  close(): Promise<void>;
+}
+
+/** What a route answers: a status, a JSON body and extra headers. */
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+type Parsed = { readonly ok: true; readonly value: Record<string, unknown> } | { readonly ok: false };
+
+const TOO_LARGE = Symbol("too large");
+const ABORTED = Symbol("aborted");
+const NO_BODY = Buffer.alloc(0);
+const KNOWN_EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENTS);
+const API_KEY_PATTERN = /^tuco_sk_.+/;
+const WEBHOOKS_PATH = "/api/webhooks";
+const WEBHOOK_PREFIX = "/api/webhooks/";
+
+function reply(status: number, body: unknown, headers?: Record<string, string>): Reply {
+  return headers ? { status, body, headers } : { status, body };
+}
+
+function methodNotAllowed(allow: string): Reply {
+  return reply(405, METHOD_NOT_ALLOWED, { allow });
+}
+
+function send(res: ServerResponse, r: Reply): void {
+  if (res.destroyed || res.headersSent) return;
+  const payload = JSON.stringify(r.body);
+  res.writeHead(r.status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(payload),
+    ...r.headers,
+  });
+  res.end(payload);
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+/** Reads the body up to `limit` bytes; beyond it stops collecting and resolves TOO_LARGE. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof TOO_LARGE | typeof ABORTED> {
+  if (!hasBody(req)) return Promise.resolve(NO_BODY);
+  if (Number(req.headers["content-length"]) > limit) return Promise.resolve(TOO_LARGE);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.removeListener("data", onData);
+      req.removeListener("end", onEnd);
+      req.removeListener("close", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        resolve(TOO_LARGE);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onClose = () => {
+      cleanup();
+      resolve(ABORTED);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("close", onClose);
+  });
+}
+
+/** Parses like a Next.js route's `request.json()`: the Content-Type is not looked at; only a JSON object is accepted. */
+function parseObject(body: Buffer): Parsed {
+  try {
+    const value: unknown = JSON.parse(body.toString("utf8"));
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? { ok: true, value: value as Record<string, unknown> }
+      : { ok: false };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header.length < 8) return undefined;
+  if (header.slice(0, 7).toLowerCase() !== "bearer ") return undefined;
+  const token = header.slice(7).trim();
+  return token === "" ? undefined : token;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+class Emulator {
+  readonly store = new Store();
+  readonly faults = new FaultRegistry();
+  readonly log = new RequestLog();
+  readonly rateLimit: RateLimiter;
+  private readonly apiKeys: ReadonlySet<string> | undefined;
+  private readonly deliveryTimeoutMs: number;
+  /** Deliveries go through their own agent without keep-alive, so receivers can close and close() can abort them. */
+  private readonly agent = new Agent({ pipelining: 0 });
+  private readonly hung = new Set<ServerResponse>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+  readonly server: Server;
+
+  constructor(private readonly options: EmulatorOptions) {
+    this.apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined;
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 10_000;
+    this.rateLimit = new RateLimiter(options.rateLimitPerSecond ?? null);
+    this.server = createServer({ keepAlive: true }, (req, res) => this.onRequest(req, res));
+  }
+
+  async listen(): Promise<RunningEmulator> {
+    const host = this.options.host ?? "127.0.0.1";
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.options.port ?? 0, host, () => {
+        this.server.removeListener("error", reject);
+        resolve();
+      });
+    });
+    const { port } = this.server.address() as AddressInfo;
+    const shownHost = host.includes(":") ? `[${host}]` : host;
+    return { url: `http://${shownHost}:${port}`, close: () => this.close() };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    this.hung.clear();
+    await Promise.all([closing, this.agent.destroy().catch(() => undefined)]);
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const raw = req.url ?? "/";
+    const q = raw.indexOf("?");
+    const path = q === -1 ? raw : raw.slice(0, q);
+    if (path.startsWith("/api/") || path === "/api") {
+      this.handleApi(req, res, path).catch(() => res.destroy());
+    } else if (path.startsWith("/_emulator/")) {
+      this.handleControl(req, res, path).catch(() => res.destroy());
+    } else {
+      send(res, reply(404, NOT_FOUND));
+    }
+  }
+
+  /** The key's workspace, or undefined when the Authorization header does not carry a valid key. */
+  private authenticate(header: string | undefined): Workspace | undefined {
+    const key = bearerToken(header);
+    if (key === undefined) return undefined;
+    if (this.apiKeys ? !this.apiKeys.has(key) : !API_KEY_PATTERN.test(key)) return undefined;
+    return this.store.workspace(key);
+  }
+
+  private answer(res: ServerResponse, entry: LogEntry, r: Reply): void {
+    entry.status = r.status;
+    send(res, r);
+  }
+
+  /** 413, then close the connection once the answer is out: the rest of the body is never read. */
+  private tooLarge(req: IncomingMessage, res: ServerResponse, entry?: LogEntry): void {
+    if (entry) entry.status = 413;
+    req.pause();
+    res.shouldKeepAlive = false;
+    send(res, reply(413, PAYLOAD_TOO_LARGE, { connection: "close" }));
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  private async handleApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const method = req.method ?? "GET";
+    const entry = this.log.open(method, path);
+    const ws = this.authenticate(req.headers.authorization);
+    if (!ws) return this.answer(res, entry, reply(401, UNAUTHORIZED));
+    entry.workspace = ws.label;
+
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === ABORTED) return;
+    if (body === TOO_LARGE) return this.tooLarge(req, res, entry);
+    let parsed: Parsed | undefined;
+    if (method === "POST" || method === "PATCH") {
+      parsed = parseObject(body);
+      if (parsed.ok) entry.body = parsed.value;
+    }
+
+    if (this.faults.size > 0) {
+      const latencyMs = this.faults.takeLatency(method, path);
+      if (latencyMs > 0) {
+        await this.delay(latencyMs);
+        if (this.closed) return;
+      }
+      const fault = this.faults.takeFault(method, path);
+      if (fault) {
+        entry.fault = fault.kind;
+        switch (fault.kind) {
+          case "status": {
+            const headers: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
+            return this.answer(res, entry, reply(fault.status!, fault.body ?? { error: STATUS_CODES[fault.status!] ?? "Error" }, headers));
+          }
+          case "drop":
+            res.destroy();
+            return;
+          case "hang":
+            this.hung.add(res);
+            res.once("close", () => this.hung.delete(res));
+            return;
+          case "commit-then-drop":
+            await this.route(ws, method, path, parsed);
+            res.destroy();
+            return;
+        }
+      }
+    }
+
+    if (this.rateLimit.requestsPerSecond !== null) {
+      const retryAfter = this.rateLimit.take();
+      if (retryAfter > 0) return this.answer(res, entry, reply(429, TOO_MANY_REQUESTS, { "retry-after": String(retryAfter) }));
+    }
+
+    const r = this.route(ws, method, path, parsed);
+    this.answer(res, entry, r instanceof Promise ? await r : r);
+  }
+
+  /** The API routes. Order: path/method (404/405), workspace state (400/402), id (404), body (400). */
+  private route(ws: Workspace, method: string, path: string, parsed: Parsed | undefined): Reply | Promise<Reply> {
+    if (path === WEBHOOKS_PATH) {
+      if (method === "GET") return ws.noWorkspace ? reply(400, NO_ACTIVE_WORKSPACE) : reply(200, { webhooks: ws.list() });
+      if (method === "POST") return this.write(ws) ?? this.create(ws, parsed);
+      return methodNotAllowed("GET, POST");
+    }
+    if (!path.startsWith(WEBHOOK_PREFIX)) return reply(404, NOT_FOUND);
+    const rest = path.slice(WEBHOOK_PREFIX.length);
+    const slash = rest.indexOf("/");
+    if (slash === -1 && rest !== "") {
+      const id = rest;
+      if (method === "GET") {
+        if (ws.noWorkspace) return reply(400, NO_ACTIVE_WORKSPACE);
+        const webhook = ws.get(id);
+        return webhook ? reply(200, webhook) : reply(404, WEBHOOK_NOT_FOUND);
+      }
+      if (method === "PATCH") {
+        const refused = this.write(ws);
+        if (refused) return refused;
+        if (!ws.has(id)) return reply(404, WEBHOOK_NOT_FOUND);
+        if (!parsed?.ok) return reply(400, INVALID_JSON_BODY);
+        const patch = validatePatch(parsed.value);
+        if (!patch.ok) return reply(400, patch.error);
+        ws.update(id, patch.value);
+        return reply(200, { success: true });
+      }
+      if (method === "DELETE") {
+        return this.write(ws) ?? (ws.delete(id) ? reply(200, { success: true }) : reply(404, WEBHOOK_NOT_FOUND));
+      }
+      return methodNotAllowed("GET, PATCH, DELETE");
+    }
+    if (slash > 0 && rest.slice(slash) === "/health-check") {
+      if (method !== "POST") return methodNotAllowed("POST");
+      if (ws.noWorkspace) return reply(400, NO_ACTIVE_WORKSPACE);
+      return this.healthCheck(ws, rest.slice(0, slash));
+    }
+    return reply(404, NOT_FOUND);
+  }
+
+  /** The refusal for a write in this workspace's state, if any. */
+  private write(ws: Workspace): Reply | undefined {
+    if (ws.noWorkspace) return reply(400, NO_ACTIVE_WORKSPACE);
+    if (ws.readOnly) return reply(402, READ_ONLY);
+    return undefined;
+  }
+
+  private create(ws: Workspace, parsed: Parsed | undefined): Reply {
+    if (!parsed?.ok) return reply(400, INVALID_JSON_BODY);
+    const input = validateCreate(parsed.value);
+    if (!input.ok) return reply(400, input.error);
+    return reply(201, ws.create(input.value));
+  }
+
+  /** Pings the URL; runs on paused webhooks too and never touches the delivery stats. */
+  private async healthCheck(ws: Workspace, id: string): Promise<Reply> {
+    const webhook = ws.forSigning(id);
+    if (!webhook) return reply(404, WEBHOOK_NOT_FOUND);
+    const payload = healthCheckPayload(webhook.events[0], ws.orgId, new Date().toISOString());
+    const attempt = await deliver(this.agent, webhook.url, webhook.secret, payload, this.deliveryTimeoutMs);
+    return reply(200, toHealthCheckResult(attempt));
+  }
+
+  /** Fires one event to every active subscribed webhook in parallel, once each, and records the outcome. */
+  private async fireEvent(ws: Workspace, body: Record<string, unknown>): Promise<Reply> {
+    const { event, data, messageId } = body;
+    if (typeof event !== "string" || !KNOWN_EVENTS.has(event)) {
+      return reply(400, { error: `Unknown event ${JSON.stringify(event)}: use one of ${WEBHOOK_EVENTS.join(", ")}` });
+    }
+    if (data !== undefined && !isRecord(data)) return reply(400, { error: "data must be a JSON object" });
+    if (messageId !== undefined && typeof messageId !== "string") return reply(400, { error: "messageId must be a string" });
+    const timestamp = new Date().toISOString();
+    const payload = eventPayload(event, ws.orgId, timestamp, data ?? {}, messageId);
+    const deliveries = await Promise.all(
+      ws.subscribers(event).map(async (w) => {
+        const attempt = await deliver(this.agent, w.url, w.secret, payload, this.deliveryTimeoutMs);
+        ws.recordDelivery(w.id, attempt.success, new Date().toISOString());
+        return {
+          webhookId: w.id,
+          url: w.url,
+          success: attempt.success,
+          ...(attempt.statusCode !== undefined && { statusCode: attempt.statusCode }),
+          ...(attempt.error !== undefined && { error: attempt.error }),
+        };
+      }),
+    );
+    return reply(200, { deliveries });
+  }
+
+  private reset(): void {
+    this.store.clear();
+    this.faults.clear();
+    this.log.clear();
+    this.rateLimit.set(this.options.rateLimitPerSecond ?? null);
+    for (const res of this.hung) res.destroy();
+    this.hung.clear();
+  }
+
+  private async handleControl(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const method = req.method ?? "GET";
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === ABORTED) return;
+    if (body === TOO_LARGE) return this.tooLarge(req, res);
+    const json = (): Parsed => parseObject(body);
+    const ok = reply(200, { success: true });
+    let r: Reply | Promise<Reply>;
+    switch (path) {
+      case "/_emulator/health":
+        r = method === "GET" ? reply(200, { ok: true }) : methodNotAllowed("GET");
+        break;
+      case "/_emulator/reset":
+        r = method === "POST" ? (this.reset(), ok) : methodNotAllowed("POST");
+        break;
+      case "/_emulator/requests":
+        if (method === "GET") r = reply(200, { requests: this.log.list() });
+        else if (method === "DELETE") r = (this.log.clear(), ok);
+        else r = methodNotAllowed("GET, DELETE");
+        break;
+      case "/_emulator/faults":
+        if (method === "GET") r = reply(200, { faults: this.faults.list() });
+        else if (method === "DELETE") r = (this.faults.clear(), ok);
+        else if (method === "POST") {
+          const p = json();
+          const spec = p.ok ? parseFault(p.value) : { error: INVALID_JSON_BODY.error };
+          r = "error" in spec ? reply(400, { error: spec.error }) : reply(201, { id: this.faults.add(spec).id });
+        } else r = methodNotAllowed("GET, POST, DELETE");
+        break;
+      case "/_emulator/workspace":
+        r = method === "POST" ? this.setWorkspace(json()) : methodNotAllowed("POST");
+        break;
+      case "/_emulator/rate-limit":
+        r = method === "POST" ? this.setRateLimit(json()) : methodNotAllowed("POST");
+        break;
+      case "/_emulator/events": {
+        if (method !== "POST") {
+          r = methodNotAllowed("POST");
+          break;
+        }
+        const ws = this.authenticate(req.headers.authorization);
+        const p = json();
+        r = !ws ? reply(401, UNAUTHORIZED) : !p.ok ? reply(400, INVALID_JSON_BODY) : this.fireEvent(ws, p.value);
+        break;
+      }
+      default:
+        r = reply(404, NOT_FOUND);
+    }
+    send(res, r instanceof Promise ? await r : r);
+  }
+
+  private setWorkspace(p: Parsed): Reply {
+    if (!p.ok) return reply(400, INVALID_JSON_BODY);
+    const { apiKey, readOnly, noWorkspace } = p.value;
+    if (typeof apiKey !== "string" || apiKey === "") return reply(400, { error: "apiKey must be a non-empty string" });
+    if (readOnly !== undefined && typeof readOnly !== "boolean") return reply(400, { error: "readOnly must be a boolean" });
+    if (noWorkspace !== undefined && typeof noWorkspace !== "boolean") return reply(400, { error: "noWorkspace must be a boolean" });
+    const ws = this.store.workspace(apiKey);
+    if (readOnly !== undefined) ws.readOnly = readOnly;
+    if (noWorkspace !== undefined) ws.noWorkspace = noWorkspace;
+    return reply(200, { success: true, workspace: ws.label, readOnly: ws.readOnly, noWorkspace: ws.noWorkspace });
+  }
+
+  private setRateLimit(p: Parsed): Reply {
+    if (!p.ok) return reply(400, INVALID_JSON_BODY);
+    const n = p.value.requestsPerSecond;
+    if (n !== null && !(typeof n === "number" && Number.isInteger(n) && n > 0)) {
+      return reply(400, { error: `requestsPerSecond must be a positive integer or null; got ${JSON.stringify(n)}` });
+    }
+    this.rateLimit.set(n);
+    return reply(200, { success: true, requestsPerSecond: n });
+  }
+}
+
+function checkOptions(options: EmulatorOptions): void {
+  const { port, deliveryTimeoutMs, rateLimitPerSecond, apiKeys } = options;
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new RangeError(`port must be an integer from 0 to 65535 (0 = random free port); got ${port}`);
+  }
+  if (deliveryTimeoutMs !== undefined && !(Number.isInteger(deliveryTimeoutMs) && deliveryTimeoutMs > 0)) {
+    throw new RangeError(`deliveryTimeoutMs must be a positive integer of milliseconds; got ${deliveryTimeoutMs}`);
+  }
+  if (rateLimitPerSecond !== undefined && !(Number.isInteger(rateLimitPerSecond) && rateLimitPerSecond > 0)) {
+    throw new RangeError(`rateLimitPerSecond must be a positive integer; got ${rateLimitPerSecond}`);
+  }
+  if (apiKeys !== undefined && (apiKeys.length === 0 || apiKeys.some((k) => typeof k !== "string" || k === ""))) {
+    throw new RangeError("apiKeys must be a non-empty list of non-empty keys; omit it to accept any tuco_sk_ key");
+  }
+}
+
+/** Starts the local Tuco API emulator; resolves once it is listening. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  checkOptions(options);
+  return new Emulator(options).listen();
+}
