@@ -1,3 +1,3 @@
 export * from "./api";
 export * from "./webhook";
-export * from "./receiver/signature";
+export * from "./receiver";

@@ -1,0 +1,91 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../api/types";
+import { checkTucoSignature, type SignatureFailure } from "./signature";
+
+/** A delivery whose signature checked out. */
+export interface VerifiedDelivery {
+  /** `X-Tuco-Event`. */
+  readonly event: string;
+  /** `X-Tuco-Timestamp`. */
+  readonly timestamp: string;
+  /** The parsed JSON body. */
+  readonly payload: Record<string, unknown>;
+  /** The raw body, exactly as signed. */
+  readonly rawBody: Buffer;
+}
+
+/** Options of `tucoWebhookHandler`. */
+export interface TucoWebhookHandlerOptions {
+  /** The webhook's signing secret; several during a rotation (any one may match). */
+  readonly secrets: readonly string[];
+  /** Called for each verified delivery; a rejection answers 500 so the failure shows in Tuco's `failureCount`. */
+  readonly onDelivery: (delivery: VerifiedDelivery) => void | Promise<void>;
+  /** Called for each rejected request (bad signature, bad JSON, too large). @default - nothing */
+  readonly onRejected?: (reason: SignatureFailure | "bad-json" | "too-large" | "method", req: IncomingMessage) => void;
+  /** Largest body accepted, in bytes. @default 1048576 */
+  readonly maxBodyBytes?: number;
+}
+
+/**
+ * A `node:http` request listener for a Tuco webhook endpoint: it reads the raw body, checks
+ * `X-Tuco-Signature` against the secret(s) in constant time, and answers 401 on a bad or
+ * missing signature, 400 on bad JSON, 413 past `maxBodyBytes`, 200 once `onDelivery` resolved.
+ */
+export function tucoWebhookHandler(options: TucoWebhookHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const limit = options.maxBodyBytes ?? 1024 * 1024;
+  const reply = (res: ServerResponse, status: number, text: string) => {
+    res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+    res.end(text);
+  };
+  return (req, res) => {
+    if (req.method !== "POST") {
+      options.onRejected?.("method", req);
+      return reply(res, 405, "POST only");
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (tooLarge) {
+        options.onRejected?.("too-large", req);
+        return reply(res, 413, "payload too large");
+      }
+      const rawBody = Buffer.concat(chunks);
+      const header = req.headers[SIGNATURE_HEADER];
+      let failure: SignatureFailure = "missing-secret";
+      const ok = options.secrets.some((secret) => {
+        const check = checkTucoSignature(rawBody, header, secret);
+        if (!check.ok) failure = check.reason;
+        return check.ok;
+      });
+      if (!ok) {
+        options.onRejected?.(failure, req);
+        return reply(res, 401, "invalid signature");
+      }
+      let payload: Record<string, unknown>;
+      try {
+        payload = JSON.parse(rawBody.toString("utf8")) as Record<string, unknown>;
+      } catch {
+        options.onRejected?.("bad-json", req);
+        return reply(res, 400, "invalid JSON");
+      }
+      const delivery: VerifiedDelivery = {
+        event: String(req.headers[EVENT_HEADER] ?? payload.event ?? ""),
+        timestamp: String(req.headers[TIMESTAMP_HEADER] ?? payload.timestamp ?? ""),
+        payload,
+        rawBody,
+      };
+      Promise.resolve()
+        .then(() => options.onDelivery(delivery))
+        .then(
+          () => reply(res, 200, "OK"),
+          () => reply(res, 500, "handler failed"),
+        );
+    });
+  };
+}
