@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Readable } from "node:stream";
 import { request } from "undici";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
 import { api, KEY_A, VALID } from "./helpers";
@@ -111,7 +112,7 @@ describe("bodies, paths and methods", () => {
     async function* chunks() {
       for (let i = 0; i < 10; i++) yield Buffer.alloc(1024 * 1024, 0x61);
     }
-    const res = await request(`${emu.url}/api/webhooks`, { method: "POST", headers: { authorization: `Bearer ${KEY_A}` }, body: chunks() });
+    const res = await request(`${emu.url}/api/webhooks`, { method: "POST", headers: { authorization: `Bearer ${KEY_A}` }, body: Readable.from(chunks()) });
     expect(res.statusCode).toBe(413);
     expect(await res.body.json()).toEqual({ error: "Payload too large" });
     expect((await api(emu.url, "GET", "/api/webhooks")).status).toBe(200);
