@@ -1,0 +1,331 @@
+/**
+ * The Webhook dynamic provider's implementation. The serialized `webhookProvider` loads this
+ * module at run time inside Pulumi's dynamic-provider host (`require("tuco-webhooks/pulumi/engine")`),
+ * so `refresh` and `destroy` always run the installed code, never a copy frozen in state.
+ * It maps the engine's calls onto the shared model (`webhook/`) and the API client (`api/`).
+ */
+import { TucoClient, resolveApiConfig } from "../api/client";
+import { TucoError, TucoNotFoundError } from "../api/errors";
+import type { Webhook } from "../api/types";
+import { diffWebhook } from "../webhook/diff";
+import { HEALTH_CHECK_POLICIES, HealthCheckFailedError, runHealthCheck, SKIPPED_HEALTH_CHECK, type HealthCheckOutcome, type HealthCheckPolicy } from "../webhook/health";
+import { createWebhook, PartialCreateError, reconcileWebhook } from "../webhook/lifecycle";
+import { normalizeEvents, showValue, validateWebhookSpec, type WebhookSpec } from "../webhook/spec";
+
+/** The resource's inputs after `check`: the normalized spec plus the provider's own settings. */
+export interface WebhookInputs {
+  readonly url: string;
+  readonly events: string[];
+  readonly name: string;
+  readonly description: string | null;
+  readonly isActive: boolean;
+  readonly healthCheck: HealthCheckPolicy;
+  readonly adoptId: string | null;
+}
+
+/** The last health-check, as the resource reports it. */
+export type LastHealthCheck = HealthCheckOutcome;
+
+/** Every output of the resource. No value is ever undefined: the real host rejects undefined. */
+export interface WebhookOutputs extends WebhookInputs {
+  readonly webhookId: string;
+  readonly failureCount: number;
+  readonly lastTriggeredAt: string | null;
+  readonly lastSuccessAt: string | null;
+  readonly lastFailureAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly lastHealthCheck: LastHealthCheck;
+  /** The signing secret; "" for an adopted webhook (Tuco never returns it again). Declared secret by `Webhook`. */
+  readonly secret: string;
+}
+
+/** Where the engine reads its credentials: Pulumi config first, then the environment. */
+export interface EngineSettings {
+  readonly apiKey?: string;
+  readonly apiUrl?: string;
+}
+
+/** The subset of Pulumi's dynamic `Config` the engine reads. */
+export interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+/** Pulumi's marker for a value not known during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Fields whose change `diff` reports; all are patched in place, none forces a replacement. */
+const DIFFED_FIELDS = ["url", "events", "name", "description", "isActive", "healthCheck"] as const;
+
+let settings: EngineSettings = {};
+let client: TucoClient | undefined;
+let warnSink: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`);
+
+/** Takes `tuco:apiKey` / `tuco:apiUrl` from the Pulumi config the host passes to `configure`. */
+export function configure(req: { config?: ConfigSource } | undefined): void {
+  const read = (key: string): string | undefined => {
+    try {
+      const value = req?.config?.get(key);
+      return typeof value === "string" && value !== "" ? value : undefined;
+    } catch {
+      // The host's Config throws when Configure was never called.
+      return undefined;
+    }
+  };
+  setSettings({ apiKey: read("tuco:apiKey"), apiUrl: read("tuco:apiUrl") });
+}
+
+/** Replaces the credentials (explicit values win over TUCO_API_KEY / TUCO_API_URL) and drops the cached client. */
+export function setSettings(next: EngineSettings): void {
+  settings = next;
+  const old = client;
+  client = undefined;
+  void old?.close().catch(() => {});
+}
+
+/** Where warnings go (stderr by default, which the Pulumi engine shows). Returns the previous sink. */
+export function setWarn(sink: (message: string) => void): (message: string) => void {
+  const previous = warnSink;
+  warnSink = sink;
+  return previous;
+}
+
+function api(): TucoClient {
+  client ??= new TucoClient(resolveApiConfig(settings, process.env));
+  return client;
+}
+
+type Props = Record<string, unknown>;
+
+function isUnknown(value: unknown): boolean {
+  return value === UNKNOWN || (Array.isArray(value) && value.some((v) => v === UNKNOWN));
+}
+
+/** Validates inputs with the shared model; unknown values (preview) are passed through unchecked. */
+export async function check(_olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
+  const failures: { property: string; reason: string }[] = [];
+  const probe: Props = {};
+  for (const field of ["url", "events", "name", "description", "isActive"]) {
+    // A placeholder that passes validation stands in for a value not known yet.
+    probe[field] = isUnknown(news[field]) ? { url: "https://unknown.invalid/", events: ["message.sent"], name: "unknown", description: null, isActive: true }[field] : news[field];
+  }
+  const result = validateWebhookSpec(probe);
+  for (const f of result.failures) failures.push({ property: f.field, reason: f.message });
+
+  const policy = news.healthCheck ?? "fail";
+  if (!isUnknown(policy) && !HEALTH_CHECK_POLICIES.includes(policy as HealthCheckPolicy)) {
+    failures.push({ property: "healthCheck", reason: `healthCheck ${showValue(policy)} must be one of ${HEALTH_CHECK_POLICIES.map((p) => `"${p}"`).join(", ")} (leave it out for "fail")` });
+  }
+  const adoptId = news.adoptId ?? null;
+  if (adoptId !== null && !isUnknown(adoptId) && (typeof adoptId !== "string" || adoptId.trim() === "")) {
+    failures.push({ property: "adoptId", reason: `adoptId ${showValue(adoptId)} must be the id of an existing webhook (see \`tuco-webhooks list\`), or left out to create one` });
+  }
+  if (failures.length > 0 || result.spec === undefined) return { inputs: news, failures };
+
+  const spec = result.spec;
+  const keep = (field: keyof WebhookSpec, value: unknown): unknown => (isUnknown(news[field]) ? news[field] : value);
+  const inputs: Props = {
+    url: keep("url", spec.url),
+    events: keep("events", spec.events),
+    name: keep("name", spec.name),
+    description: keep("description", spec.description),
+    isActive: keep("isActive", spec.isActive),
+    healthCheck: policy,
+    adoptId: typeof adoptId === "string" ? adoptId.trim() : adoptId,
+  };
+  return { inputs, failures: [] };
+}
+
+/** Compares the desired inputs with the last known outputs (live values after a refresh). Never replaces. */
+export async function diff(_id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+  return { changes: changedFields(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
+}
+
+/** The fields that differ between state and inputs, in a fixed order. */
+export function changedFields(olds: Props, news: Props): string[] {
+  const changed: string[] = [];
+  for (const field of DIFFED_FIELDS) {
+    if (isUnknown(news[field])) {
+      changed.push(field);
+      continue;
+    }
+    const before = olds[field];
+    const after = field === "healthCheck" ? (news[field] ?? "fail") : news[field];
+    const same =
+      field === "events"
+        ? sameEvents(before, after)
+        : field === "description"
+          ? (before ?? "") === (after ?? "")
+          : field === "isActive"
+            ? (before ?? true) === (after ?? true)
+            : before === after;
+    if (!same) changed.push(field);
+  }
+  return changed;
+}
+
+function sameEvents(a: unknown, b: unknown): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
+  const x = normalizeEvents(a as string[]);
+  const y = normalizeEvents(b as string[]);
+  return x.length === y.length && x.every((e, i) => e === y[i]);
+}
+
+/** An error the host reports as a partial create/update: the webhook exists and these properties go into state. */
+export class PartialApplyError extends Error {
+  readonly id: string;
+  readonly properties: Props;
+  readonly reasons: string[];
+  constructor(message: string, id: string, properties: Props) {
+    super(message);
+    this.name = "PartialApplyError";
+    this.id = id;
+    this.properties = properties;
+    this.reasons = [message];
+  }
+}
+
+function parseSpec(inputs: Props): WebhookSpec {
+  const result = validateWebhookSpec(inputs);
+  if (result.spec === undefined) throw new TucoError("INVALID_SPEC", `Invalid webhook: ${result.failures.map((f) => f.message).join("; ")}`);
+  return result.spec;
+}
+
+function policyOf(inputs: Props): HealthCheckPolicy {
+  const p = inputs.healthCheck;
+  return HEALTH_CHECK_POLICIES.includes(p as HealthCheckPolicy) ? (p as HealthCheckPolicy) : "fail";
+}
+
+function toOutputs(webhook: Webhook, extra: { secret: string; healthCheck: HealthCheckPolicy; adoptId: string | null; lastHealthCheck: LastHealthCheck }): WebhookOutputs {
+  return {
+    webhookId: webhook.id,
+    url: webhook.url,
+    events: normalizeEvents(webhook.events ?? []),
+    name: webhook.name,
+    description: webhook.description ? webhook.description : null,
+    isActive: webhook.isActive !== false,
+    failureCount: typeof webhook.failureCount === "number" ? webhook.failureCount : 0,
+    lastTriggeredAt: webhook.lastTriggeredAt ?? null,
+    lastSuccessAt: webhook.lastSuccessAt ?? null,
+    lastFailureAt: webhook.lastFailureAt ?? null,
+    createdAt: webhook.createdAt ?? "",
+    updatedAt: webhook.updatedAt ?? "",
+    healthCheck: extra.healthCheck,
+    adoptId: extra.adoptId,
+    lastHealthCheck: { ...extra.lastHealthCheck },
+    secret: extra.secret,
+  };
+}
+
+/**
+ * Runs the health-check under the inputs' policy. Under "fail" a failed check becomes a
+ * `PartialApplyError` carrying `outputs` (with the failed outcome), so the webhook stays in state.
+ */
+async function healthCheckOrPartial(outputs: WebhookOutputs, provider: unknown, verb: string): Promise<WebhookOutputs> {
+  try {
+    const outcome = await runHealthCheck(api(), { id: outputs.webhookId, url: outputs.url }, outputs.healthCheck, warnSink);
+    return await withLiveValues({ ...outputs, lastHealthCheck: outcome });
+  } catch (err) {
+    if (!(err instanceof HealthCheckFailedError)) throw err;
+    const failed = await withLiveValues({ ...outputs, lastHealthCheck: err.outcome }).catch(() => ({ ...outputs, lastHealthCheck: err.outcome }));
+    throw new PartialApplyError(
+      `${err.message} The webhook was ${verb} and is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`,
+      outputs.webhookId,
+      withProvider(failed, provider),
+    );
+  }
+}
+
+/**
+ * The outputs with Tuco's own view of the webhook (updatedAt, counters touched by the
+ * health-check), so a `refresh` right after an apply finds nothing changed.
+ */
+async function withLiveValues(outputs: WebhookOutputs): Promise<WebhookOutputs> {
+  const live = await api().tryGet(outputs.webhookId);
+  if (!live) return outputs;
+  return toOutputs(live, outputs);
+}
+
+function withProvider(outputs: WebhookOutputs, provider: unknown): Props {
+  // The host adds __provider only to successful results; a partial result needs it for later read/delete.
+  return provider === undefined ? { ...outputs } : { ...outputs, __provider: provider };
+}
+
+/**
+ * Creates the webhook (or adopts `adoptId`), then health-checks it. If the webhook was made but a
+ * later step failed, the error carries `id` and `properties`: the host reports a partial create.
+ */
+export async function create(inputs: Props): Promise<{ id: string; outs: WebhookOutputs }> {
+  const spec = parseSpec(inputs);
+  const healthCheck = policyOf(inputs);
+  const adoptId = typeof inputs.adoptId === "string" && inputs.adoptId !== "" ? inputs.adoptId : null;
+  let outputs: WebhookOutputs;
+  if (adoptId !== null) {
+    const live = await api().tryGet(adoptId);
+    if (!live) {
+      throw new TucoError("NOT_FOUND", `adoptId ${JSON.stringify(adoptId)}: no such webhook in this API key's workspace. Check the id (tuco-webhooks list) or remove adoptId to create a new webhook.`);
+    }
+    const { webhook } = await reconcileWebhook(api(), spec, live);
+    warnSink(
+      `Adopted existing webhook ${adoptId} (${webhook.url}). Its signing secret is unknown (Tuco returns it only once, at creation): the \`secret\` output is "". ` +
+        `If you no longer have the secret, remove adoptId and replace the webhook to get a new one.`,
+    );
+    outputs = toOutputs(webhook, { secret: "", healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK });
+  } else {
+    let created;
+    try {
+      created = await createWebhook(api(), spec, warnSink);
+    } catch (err) {
+      if (!(err instanceof PartialCreateError)) throw err;
+      const partial = toOutputs(err.state.webhook, { secret: err.state.secret, healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK });
+      throw new PartialApplyError(err.message, partial.webhookId, withProvider(partial, inputs.__provider));
+    }
+    outputs = toOutputs(created.webhook, { secret: created.secret, healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK });
+  }
+  outputs = await healthCheckOrPartial(outputs, inputs.__provider, adoptId ? "adopted" : "created");
+  return { id: outputs.webhookId, outs: outputs };
+}
+
+/** Live values for every field; the secret and settings carried over from state. A webhook gone from Tuco reads as gone (empty id). */
+export async function read(id: string, props: Props = {}): Promise<{ id: string; props: Props }> {
+  const live = await api().tryGet(id);
+  if (!live) return { id: "", props: {} };
+  const outputs = toOutputs(live, {
+    secret: typeof props.secret === "string" ? props.secret : "",
+    healthCheck: policyOf(props),
+    adoptId: typeof props.adoptId === "string" ? props.adoptId : null,
+    lastHealthCheck: isOutcome(props.lastHealthCheck) ? props.lastHealthCheck : SKIPPED_HEALTH_CHECK,
+  });
+  return { id: live.id, props: { ...outputs } };
+}
+
+function isOutcome(value: unknown): value is LastHealthCheck {
+  const v = value as Partial<LastHealthCheck> | null;
+  return typeof v === "object" && v !== null && typeof v.success === "boolean" && typeof v.skipped === "boolean";
+}
+
+/** PATCHes only what differs from the live webhook, then health-checks it again. */
+export async function update(id: string, olds: Props, news: Props): Promise<{ outs: WebhookOutputs }> {
+  const spec = parseSpec(news);
+  const live = await api().tryGet(id);
+  if (!live) {
+    throw new TucoError("NOT_FOUND", `Webhook ${id} no longer exists in Tuco (deleted outside Pulumi). Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`);
+  }
+  const { webhook } = await reconcileWebhook(api(), spec, live);
+  const outputs = toOutputs(webhook, {
+    secret: typeof olds.secret === "string" ? olds.secret : "",
+    healthCheck: policyOf(news),
+    adoptId: typeof olds.adoptId === "string" ? olds.adoptId : null,
+    lastHealthCheck: SKIPPED_HEALTH_CHECK,
+  });
+  return { outs: await healthCheckOrPartial(outputs, news.__provider, "updated") };
+}
+
+/** Deletes the webhook; one that is already gone counts as deleted. */
+export async function remove(id: string, _props?: Props): Promise<void> {
+  try {
+    await api().delete(id);
+  } catch (err) {
+    if (err instanceof TucoNotFoundError) return;
+    throw err;
+  }
+}
