@@ -1,0 +1,226 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { App, TerraformStack, Testing } from "cdktf";
+import { Construct } from "constructs";
+import { describe, expect, test } from "vitest";
+import { RECIPIENTS_CONTEXT, TucoWebhook, TucoWebhookPrune, tucoCliPath, type TucoWebhookProps, type TucoWebhookResourceType } from "../../src/cdktf";
+import { readSynthesizedStack } from "../../src/cdktf/synthesized-stack";
+
+const RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+const API_KEY = "tuco_sk_synthesis_must_never_see_this";
+
+const base: TucoWebhookProps = {
+  name: "CRM events",
+  url: "https://hooks.example.com/crm",
+  events: ["message.sent", "message.failed", "message.sent"],
+  description: "Feeds the CRM",
+  recipients: [RECIPIENT],
+};
+
+type Doc = { resource: Record<string, Record<string, Record<string, unknown>>> };
+
+function synth(resourceType: TucoWebhookResourceType | undefined, build?: (stack: TerraformStack) => void): { json: string; doc: Doc } {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "shop");
+  if (build) build(stack);
+  else new TucoWebhook(stack, "crm", { ...base, resourceType });
+  const json = Testing.synth(stack);
+  return { json, doc: JSON.parse(json) as Doc };
+}
+
+function triggersOf(type: string, body: Record<string, unknown>): Record<string, string> {
+  return (type === "null_resource" ? body.triggers : body.triggers_replace) as Record<string, string>;
+}
+
+type Provisioner = { "local-exec": { command: string; when?: string; environment?: Record<string, string> } };
+
+function commands(body: Record<string, unknown>): { create: Provisioner["local-exec"]; destroy: Provisioner["local-exec"] } {
+  const list = (body.provisioner as Provisioner[]).map((p) => p["local-exec"]);
+  return { create: list.find((p) => p.when === undefined)!, destroy: list.find((p) => p.when === "destroy")! };
+}
+
+describe.each(["null_resource", "terraform_data"] as const)("TucoWebhook as %s", (type) => {
+  test("synthesizes one webhook resource with create-before-destroy and the apply and delete commands", () => {
+    const { json, doc } = synth(type);
+    const cli = tucoCliPath();
+    const webhook = doc.resource[type].crm;
+    expect(webhook).toBeDefined();
+    expect(webhook.lifecycle).toEqual({ create_before_destroy: true });
+    const { create, destroy } = commands(webhook);
+    expect(create.command).toBe(`node '${cli}' apply`);
+    expect(destroy.command).toBe(`node '${cli}' delete --stack 'shop' --key 'crm'`);
+    expect(Object.keys(create.environment!)).toEqual(["TUCO_WEBHOOK_SPEC"]);
+    expect(JSON.parse(create.environment!.TUCO_WEBHOOK_SPEC)).toEqual({
+      stack: "shop",
+      key: "crm",
+      name: "CRM events",
+      url: "https://hooks.example.com/crm",
+      events: ["message.failed", "message.sent"],
+      description: "Feeds the CRM",
+      isActive: true,
+      healthCheck: "fail",
+      seal: { recipients: [RECIPIENT], path: path.resolve("sealed-secrets/shop/crm.age") },
+    });
+    expect(json).not.toContain("npx");
+    if (type === "null_resource") {
+      expect(Testing.toHaveResourceWithProperties(json, "null_resource", { lifecycle: { create_before_destroy: true } })).toBe(true);
+      expect(Testing.toHaveProvider(json, "null")).toBe(true);
+    } else {
+      expect(Testing.toHaveResourceWithProperties(json, "terraform_data", { lifecycle: { create_before_destroy: true } })).toBe(true);
+      expect(doc.resource.null_resource).toBeUndefined();
+    }
+  });
+
+  test("keeps only the non-secret desired state in the triggers, identical to the apply command's input", () => {
+    const { doc } = synth(type);
+    const webhook = doc.resource[type].crm;
+    const triggers = triggersOf(type, webhook);
+    expect(Object.keys(triggers)).toEqual(["tuco_webhook"]);
+    expect(triggers.tuco_webhook).toBe(commands(webhook).create.environment!.TUCO_WEBHOOK_SPEC);
+  });
+
+  test("never writes an API key or a secret into the synthesized JSON, even when the environment holds one", () => {
+    const saved = process.env.TUCO_API_KEY;
+    process.env.TUCO_API_KEY = API_KEY;
+    try {
+      const { json } = synth(type);
+      expect(json).not.toContain(API_KEY);
+      expect(json).not.toMatch(/tuco_sk_|TUCO_API_KEY|whsec_|"secret"/);
+    } finally {
+      if (saved === undefined) delete process.env.TUCO_API_KEY;
+      else process.env.TUCO_API_KEY = saved;
+    }
+  });
+
+  test("adds one prune resource per stack that keeps every declared key and depends on every webhook", () => {
+    const { doc } = synth(type, (stack) => {
+      new TucoWebhook(stack, "crm", { ...base, resourceType: type });
+      const team = new Construct(stack, "billing");
+      new TucoWebhook(team, "ledger", { ...base, name: "Ledger", resourceType: type });
+    });
+    const resources = doc.resource[type];
+    const prune = resources.TucoWebhooksPrune;
+    expect(prune.lifecycle).toEqual({ create_before_destroy: true });
+    expect(JSON.parse(triggersOf(type, prune).tuco_webhooks_prune)).toEqual({ stack: "shop", keep: ["billing/ledger", "crm"] });
+    const { create, destroy } = commands(prune);
+    expect(create.command).toBe(`node '${tucoCliPath()}' prune --stack 'shop' --keep 'billing/ledger,crm'`);
+    expect(destroy.command).toBe(`node '${tucoCliPath()}' prune --stack 'shop' --keep ''`);
+    const webhookNames = Object.keys(resources).filter((n) => n !== "TucoWebhooksPrune");
+    expect(webhookNames).toHaveLength(2);
+    expect((prune.depends_on as string[]).sort()).toEqual(webhookNames.map((n) => `\${${type}.${n}}`).sort());
+  });
+});
+
+describe("TucoWebhook synthesis", () => {
+  test("synthesizes the same commands for null_resource and terraform_data", () => {
+    const a = synth("null_resource").doc.resource.null_resource;
+    const b = synth("terraform_data").doc.resource.terraform_data;
+    expect(a.crm.provisioner).toEqual(b.crm.provisioner);
+    expect(a.TucoWebhooksPrune.provisioner).toEqual(b.TucoWebhooksPrune.provisioner);
+    expect(a.crm.triggers).toEqual(b.crm.triggers_replace);
+  });
+
+  test("defaults to null_resource", () => {
+    const { doc } = synth(undefined);
+    expect(doc.resource.null_resource.crm).toBeDefined();
+  });
+
+  test("writes $ and % as JSON escapes so Terraform never reads a template, and reads them back intact", () => {
+    const description = "costs ${price} at 100%{ off } $$ %%";
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "shop");
+    new TucoWebhook(stack, "crm", { ...base, description, resourceType: "terraform_data" });
+    const json = Testing.synth(stack);
+    const doc = JSON.parse(json) as Doc;
+    const spec = triggersOf("terraform_data", doc.resource.terraform_data.crm).tuco_webhook;
+    expect(spec).not.toMatch(/[$%]/);
+    expect(JSON.parse(spec).description).toBe(description);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tuco-synth-"));
+    fs.writeFileSync(path.join(dir, "cdk.tf.json"), json);
+    expect(readSynthesizedStack(dir).webhooks[0].description).toBe(description);
+  });
+
+  test("takes the recipients from the tuco-webhooks:recipients context when the prop is left out", () => {
+    const app = Testing.app({ context: { [RECIPIENTS_CONTEXT]: [RECIPIENT] } });
+    const stack = new TerraformStack(app, "shop");
+    const hook = new TucoWebhook(stack, "crm", { ...base, recipients: undefined, resourceType: "terraform_data" });
+    expect(hook.declaration.seal.recipients).toEqual([RECIPIENT]);
+  });
+
+  test("uses the construct path below the stack as the key and an absolute sealed secret path", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "shop");
+    const hook = new TucoWebhook(new Construct(stack, "team a"), "crm", { ...base, sealedSecretPath: "out/crm.age", resourceType: "terraform_data" });
+    expect(hook.key).toBe("team_a/crm");
+    expect(hook.sealedSecretPath).toBe(path.resolve("out/crm.age"));
+  });
+
+  test("keeps an explicit prune resource with no keys when a stack declares no webhook", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "shop");
+    TucoWebhookPrune.of(stack, "terraform_data");
+    const doc = JSON.parse(Testing.synth(stack)) as Doc;
+    const prune = doc.resource.terraform_data.TucoWebhooksPrune;
+    expect(commands(prune).create.command).toBe(`node '${tucoCliPath()}' prune --stack 'shop' --keep ''`);
+    expect(prune.depends_on).toBeUndefined();
+  });
+
+  test("rejects an invalid url at synthesis, naming the construct, the value and the fix", () => {
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, url: "http://hooks.example.com" }))).toThrow(
+      /Invalid webhook "shop\/crm": url "http:\/\/hooks.example.com" uses plain http:\/\/ .*use https:\/\//,
+    );
+  });
+
+  test("rejects unknown events and an empty name together", () => {
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, name: " ", events: ["message.exploded"] }))).toThrow(
+      /events \["message.exploded"\] contains unknown event.*name " " is empty/,
+    );
+  });
+
+  test("fails without recipients, saying how to configure them", () => {
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, recipients: undefined }))).toThrow(
+      /no age recipients.*"recipients" prop.*tuco-webhooks:recipients.*cdktf.json.*age-keygen/,
+    );
+  });
+
+  test("rejects recipients that are not age X25519 public keys", () => {
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, recipients: ["AGE-SECRET-KEY-1ABC"] }))).toThrow(
+      /recipients \["AGE-SECRET-KEY-1ABC"\] are not age X25519 recipients/,
+    );
+  });
+
+  test("rejects an unknown health-check policy and resource type", () => {
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, healthCheck: "maybe" as never }))).toThrow(/healthCheck "maybe" is not a policy/);
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, resourceType: "aws_instance" as never }))).toThrow(
+      /resourceType "aws_instance" is not supported/,
+    );
+  });
+
+  test("rejects two constructs whose sanitized paths give the same key", () => {
+    expect(() =>
+      synth("terraform_data", (s) => {
+        new TucoWebhook(s, "crm a", { ...base, resourceType: "terraform_data" });
+        new TucoWebhook(s, "crm_a", { ...base, resourceType: "terraform_data" });
+      }),
+    ).toThrow(/key "crm_a" is already used by "shop\/crm a"/);
+  });
+
+  test("rejects a stack name that cannot be written into the ownership marker", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "shop+floor");
+    expect(() => new TucoWebhook(stack, "crm", base)).toThrow(/stack "shop\+floor" cannot mark webhook ownership/);
+  });
+
+  test("writes cdktf.out/stacks/<stack>/cdk.tf.json that the drift reader understands", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "tuco-synth-"));
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, "shop");
+    new TucoWebhook(stack, "crm", { ...base, resourceType: "terraform_data" });
+    app.synth();
+    const read = readSynthesizedStack(path.join(outdir, "stacks", "shop"));
+    expect(read.stack).toBe("shop");
+    expect(read.webhooks.map((w) => w.key)).toEqual(["crm"]);
+    expect(read.prune).toEqual({ stack: "shop", keep: ["crm"] });
+  });
+});
