@@ -137,7 +137,7 @@ describe("webhooks", () => {
     expect((await api(emu.url, "GET", `/api/webhooks/${id}`)).status).toBe(200);
   });
 
-  test("answers 404 Webhook not found for unknown and malformed ids", async () => {
+  test("rejects unknown and malformed ids with 404 Webhook not found", async () => {
     for (const id of ["000000000000000000000000", "not-an-id", "ABCDEF0123456789ABCDEF01"]) {
       const r = await api(emu.url, "GET", `/api/webhooks/${id}`);
       expect(r.status).toBe(404);

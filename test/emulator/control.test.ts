@@ -154,7 +154,7 @@ describe("request log", () => {
 });
 
 describe("workspace states", () => {
-  test("answers 402 READ_ONLY to writes of a read-only workspace while reads and health-checks work", async () => {
+  test("rejects writes of a read-only workspace with 402 READ_ONLY while reads and health-checks work", async () => {
     const { id } = (await api(emu.url, "POST", "/api/webhooks", { body: VALID })).body;
     await control.setWorkspace(KEY_A, { readOnly: true });
     const readOnly = { error: "READ_ONLY", code: "READ_ONLY", reason: "past_due" };
@@ -174,7 +174,7 @@ describe("workspace states", () => {
     expect((await api(emu.url, "DELETE", `/api/webhooks/${id}`)).status).toBe(200);
   });
 
-  test("answers 400 No active workspace on every webhook route of a workspace without one", async () => {
+  test("rejects every webhook route of a workspace without one with 400 No active workspace", async () => {
     await control.setWorkspace(KEY_A, { noWorkspace: true });
     for (const [method, path, body] of [
       ["GET", "/api/webhooks", undefined],
@@ -193,7 +193,7 @@ describe("workspace states", () => {
 });
 
 describe("rate limit", () => {
-  test("answers 429 with Retry-After beyond the limit and does not change the store", async () => {
+  test("rejects requests beyond the limit with 429 and Retry-After without changing the store", async () => {
     await control.setRateLimit(3);
     const answers = [];
     for (let i = 0; i < 5; i++) answers.push(await api(emu.url, "POST", "/api/webhooks", { body: { ...VALID, name: `n${i}` } }));

@@ -118,7 +118,7 @@ describe("bodies, paths and methods", () => {
     expect((await api(emu.url, "GET", "/api/webhooks")).status).toBe(200);
   });
 
-  test("answers 404 Not found for unknown paths, with and without /api", async () => {
+  test("rejects unknown paths, with and without /api, with 404 Not found", async () => {
     for (const path of ["/api/webhook", "/api/webhooks/x/y", "/api/webhooks/x/health-check/more", "/", "/favicon.ico"]) {
       const r = await api(emu.url, "GET", path);
       expect({ path, status: r.status, body: r.body }).toEqual({ path, status: 404, body: { error: "Not found" } });
