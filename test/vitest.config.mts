@@ -1,8 +1,8 @@
-import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  root: resolve(__dirname, ".."),
+  root: fileURLToPath(new URL("..", import.meta.url)),
   test: {
     include: ["test/**/*.test.ts"],
     // End-to-end tests drive real processes (terraform, the Pulumi host, the CLI): give them room.
