@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TucoError } from "../api/errors";
+import type { WebhookEvent } from "../api/types";
 import type { HealthCheckPolicy } from "../webhook/health";
 import { HEALTH_CHECK_POLICIES } from "../webhook/health";
 import { checkOwnerPart } from "../webhook/ownership";
@@ -28,7 +29,7 @@ export interface DeclaredWebhook {
   readonly key: string;
   readonly name: string;
   readonly url: string;
-  readonly events: string[];
+  readonly events: WebhookEvent[];
   readonly description: string | null;
   readonly isActive: boolean;
   readonly healthCheck: HealthCheckPolicy;

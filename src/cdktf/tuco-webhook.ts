@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Annotations, DataResource, TerraformProvider, TerraformResource, TerraformStack, Token, type LocalExecProvisioner } from "cdktf";
+import { Annotations, DataResource, Lazy, TerraformProvider, TerraformResource, TerraformStack, Token, type LocalExecProvisioner } from "cdktf";
 import { Construct } from "constructs";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
@@ -285,6 +285,10 @@ export class TucoWebhookPrune extends Construct {
       undefined,
       `node ${cli} prune --stack ${stack} --keep ''`,
     );
-    this.resource.dependsOn = this.webhooks.length > 0 ? this.webhooks.map((w) => w.resource.fqn) : undefined;
+    // `fqn` renders as "${type.name}", which depends_on rejects: it takes the bare address.
+    this.resource.dependsOn =
+      this.webhooks.length > 0
+        ? this.webhooks.map((w) => Lazy.stringValue({ produce: () => `${w.resource.terraformResourceType}.${w.resource.friendlyUniqueId}` }))
+        : undefined;
   }
 }

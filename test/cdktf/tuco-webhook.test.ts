@@ -108,7 +108,7 @@ describe.each(["null_resource", "terraform_data"] as const)("TucoWebhook as %s",
     expect(destroy.command).toBe(`node '${tucoCliPath()}' prune --stack 'shop' --keep ''`);
     const webhookNames = Object.keys(resources).filter((n) => n !== "TucoWebhooksPrune");
     expect(webhookNames).toHaveLength(2);
-    expect((prune.depends_on as string[]).sort()).toEqual(webhookNames.map((n) => `\${${type}.${n}}`).sort());
+    expect((prune.depends_on as string[]).sort()).toEqual(webhookNames.map((n) => `${type}.${n}`).sort());
   });
 });
 

@@ -1,0 +1,155 @@
+/**
+ * Runs real Terraform offline, in a temp directory, for end-to-end tests.
+ *
+ * - `requireTerraform()` throws (never skips) when `terraform` is not on PATH.
+ * - `TerraformWorkspace` owns a temp dir with its own HOME and CHECKPOINT_DISABLE=1, so nothing is
+ *   written outside it; `synth()` synthesizes a cdktf stack into it; `init/plan/apply/destroy`
+ *   run terraform in the stack's directory (cdktf.out/stacks/<stack>) with the environment given
+ *   (local-exec provisioners inherit it); `state()` reads the state file.
+ * - Only `terraform_data` stacks work offline: the registry is unreachable, so providers such as
+ *   hashicorp/null cannot be installed by `terraform init` here.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { App, TerraformStack } from "cdktf";
+
+/** The terraform binary on PATH. Throws a loud error when there is none. */
+export function requireTerraform(): string {
+  const found = spawnSync("terraform", ["version"], { encoding: "utf8" });
+  if (found.error || found.status !== 0) {
+    throw new Error(
+      "terraform is not on PATH: these end-to-end tests need the real Terraform (1.11.x). Install it (e.g. /usr/local/bin/terraform) and run again. " +
+        `(${found.error?.message ?? found.stderr})`,
+    );
+  }
+  return "terraform";
+}
+
+/** What one terraform run printed and how it exited. */
+export interface TerraformRun {
+  readonly args: string[];
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Options of a terraform run. */
+export interface RunOptions {
+  /** Exit codes that are not an error. @default [0] */
+  readonly okCodes?: readonly number[];
+  /** Extra environment (e.g. TUCO_API_URL / TUCO_API_KEY for the provisioners). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** A temp directory with an offline, self-contained Terraform environment. */
+export class TerraformWorkspace {
+  /** Creates one under the OS temp dir. `env` is given to every terraform run. */
+  static create(prefix = "tuco-tf-", env: NodeJS.ProcessEnv = {}): TerraformWorkspace {
+    requireTerraform();
+    return new TerraformWorkspace(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), env);
+  }
+
+  /** Every run so far, for failure messages and secret scans. */
+  readonly runs: TerraformRun[] = [];
+
+  private constructor(
+    /** The temp dir. */
+    readonly root: string,
+    private readonly baseEnv: NodeJS.ProcessEnv,
+  ) {
+    fs.mkdirSync(path.join(root, "home"), { recursive: true });
+  }
+
+  /** The environment of a run: only PATH and the offline settings from the parent, plus `env`. */
+  env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      HOME: path.join(this.root, "home"),
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      TF_INPUT: "0",
+      ...this.baseEnv,
+      ...extra,
+    };
+  }
+
+  /**
+   * Synthesizes one stack with cdktf into `<root>/<outdir>` and returns the stack's directory
+   * (`<outdir>/stacks/<name>`). `build` adds the constructs; `context` becomes the app's context.
+   */
+  synth(name: string, build: (stack: TerraformStack) => void, options: { outdir?: string; context?: Record<string, unknown> } = {}): string {
+    const outdir = path.join(this.root, options.outdir ?? "cdktf.out");
+    const app = new App({ outdir, context: options.context, skipValidation: false });
+    build(new TerraformStack(app, name));
+    app.synth();
+    return path.join(outdir, "stacks", name);
+  }
+
+  /** Runs `terraform -chdir=<dir> ...args`; throws with the output when the exit code is not ok. */
+  async run(dir: string, args: string[], options: RunOptions = {}): Promise<TerraformRun> {
+    const all = [`-chdir=${dir}`, ...args];
+    const run = await new Promise<TerraformRun>((resolve, reject) => {
+      const child = spawn("terraform", all, { env: this.env(options.env), stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ args: all, code: code ?? -1, stdout, stderr }));
+    });
+    this.runs.push(run);
+    if (!(options.okCodes ?? [0]).includes(run.code)) {
+      throw new Error(`terraform ${all.join(" ")} exited ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
+    }
+    return run;
+  }
+
+  /** `terraform init` (offline: terraform_data needs no provider). */
+  init(dir: string, options: RunOptions = {}): Promise<TerraformRun> {
+    return this.run(dir, ["init", "-input=false", "-no-color", "-backend=true"], options);
+  }
+
+  /** `terraform plan -detailed-exitcode`: code 0 no changes, 2 changes (1 is an error unless allowed). */
+  plan(dir: string, options: RunOptions = {}): Promise<TerraformRun> {
+    return this.run(dir, ["plan", "-input=false", "-no-color", "-detailed-exitcode", "-parallelism=4"], { okCodes: [0, 2], ...options });
+  }
+
+  /** `terraform apply -auto-approve`. */
+  apply(dir: string, options: RunOptions = {}): Promise<TerraformRun> {
+    return this.run(dir, ["apply", "-input=false", "-no-color", "-auto-approve", "-parallelism=4"], options);
+  }
+
+  /** `terraform destroy -auto-approve`. */
+  destroy(dir: string, options: RunOptions = {}): Promise<TerraformRun> {
+    return this.run(dir, ["destroy", "-input=false", "-no-color", "-auto-approve", "-parallelism=4"], options);
+  }
+
+  /** The state file cdktf's default local backend writes for a stack (`terraform.<stack>.tfstate`), or terraform.tfstate. */
+  stateFile(dir: string): string {
+    const named = fs.readdirSync(dir).find((f) => /^terraform\..+\.tfstate$/.test(f) && !f.endsWith(".backup"));
+    return path.join(dir, named ?? "terraform.tfstate");
+  }
+
+  /** The parsed state: resources with their type, name and attributes. */
+  state(dir: string): { resources: { type: string; name: string; instances: { attributes: Record<string, unknown>; status?: string }[] }[] } {
+    return JSON.parse(fs.readFileSync(this.stateFile(dir), "utf8"));
+  }
+
+  /** Every file under `dir` (recursively) as text, for scanning; binary-safe enough for JSON/HCL/state. */
+  static readTree(dir: string): string {
+    let text = "";
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) text += TerraformWorkspace.readTree(full);
+      else if (entry.isFile()) text += fs.readFileSync(full, "utf8");
+    }
+    return text;
+  }
+
+  /** Removes the temp dir. */
+  dispose(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
