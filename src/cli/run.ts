@@ -2,6 +2,12 @@ import type { CliCommand } from "./command";
 
 /** Subcommands, loaded lazily: `require` keeps start-up to the one command that runs. */
 const COMMANDS: Record<string, { summary: string; load: () => CliCommand }> = {
+  apply: { summary: "create or update one webhook, seal its secret, health-check it", load: () => require("./commands/apply").command },
+  delete: { summary: "delete the webhook(s) of one owner (stack + key) or one id", load: () => require("./commands/delete").command },
+  prune: { summary: "delete a stack's webhooks whose keys it no longer declares", load: () => require("./commands/prune").command },
+  list: { summary: "list the workspace's webhooks and who owns them", load: () => require("./commands/list").command },
+  secret: { summary: "open a sealed webhook secret, or seal one from stdin (age)", load: () => require("./commands/secret").command },
+  drift: { summary: "compare a synthesized stack with the live webhooks (exit 2 on drift)", load: () => require("./commands/drift").command },
   emulator: { summary: "run the local Tuco API emulator", load: () => require("./commands/emulator").command },
 };
 

@@ -1,0 +1,272 @@
+import { readFile, rm, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { TucoClient } from "../../api/client";
+import { TucoNotFoundError } from "../../api/errors";
+import type { Webhook } from "../../api/types";
+import { sealSecret, writeSealedFile } from "../../secrets";
+import { SealingConfigError, parseRecipients } from "../../secrets/recipients";
+import { diffWebhook } from "../../webhook/diff";
+import { HEALTH_CHECK_POLICIES, HealthCheckFailedError, SKIPPED_HEALTH_CHECK, runHealthCheck, type HealthCheckOutcome, type HealthCheckPolicy } from "../../webhook/health";
+import { PartialCreateError, createWebhook } from "../../webhook/lifecycle";
+import { checkOwnerPart, parseOwnerTag, withOwnerTag, type Owner } from "../../webhook/ownership";
+import { showValue, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../../webhook/spec";
+import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, withhold } from "../args";
+import { findOwned } from "../owned";
+
+const HELP = `
+Usage: tuco-webhooks apply [--spec JSON | --spec-file PATH] [--json]
+
+Creates or updates the one webhook a stack declares under a key, seals its one-time secret
+with age, and health-checks it. Safe to re-run: in sync means zero writes.
+
+Input (one of):
+  --spec JSON         the spec as a JSON string
+  --spec-file PATH    a file holding the spec JSON
+  (neither)           the spec JSON from the environment variable TUCO_WEBHOOK_SPEC
+Output:
+  --json              print one JSON document on stdout:
+                      {"action":"created"|"updated"|"unchanged","id","changed":[fields],
+                       "healthCheck":{success,skipped,statusCode,error,checkedAt},
+                       "sealedSecretPath": absolute path | null}
+
+Spec JSON:
+  {"stack": "prod", "key": "crm", "name": "crm-events", "url": "https://hooks.example.com/tuco",
+   "events": ["message.sent"], "description": null, "isActive": true,
+   "healthCheck": "fail" | "warn" | "skip",          (default "fail")
+   "seal": {"recipients": ["age1..."], "path": "secrets/crm.age"}}
+
+The webhook is found by its ownership marker (the last line of its description:
+[tuco-webhooks stack=<stack> key=<key>]). Found: only differing fields are patched. Not found:
+it is created, its secret is sealed to seal.path at once (mode 0600), then health-checked;
+a failed health-check under "fail" deletes it and the sealed file again (re-apply is safe).
+
+Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai).
+Exit codes: 0 done, 1 error (nothing half-done is left behind; re-running is safe).
+`;
+
+/** The fields of the spec JSON; anything else is a typo and rejected. */
+const SPEC_FIELDS = ["stack", "key", "name", "url", "events", "description", "isActive", "healthCheck", "seal"];
+const SEAL_FIELDS = ["recipients", "path"];
+
+/** A validated apply request. */
+export interface ApplyRequest {
+  readonly owner: Owner;
+  readonly spec: WebhookSpec;
+  readonly healthCheck: HealthCheckPolicy;
+  readonly seal: { readonly recipients: string[]; readonly path: string };
+}
+
+/** What `apply --json` prints. */
+export interface ApplyResult {
+  readonly action: "created" | "updated" | "unchanged";
+  readonly id: string;
+  readonly changed: WebhookField[];
+  readonly healthCheck: HealthCheckOutcome;
+  readonly sealedSecretPath: string | null;
+}
+
+async function readSpecText(values: { spec?: string; "spec-file"?: string }): Promise<{ text: string; source: string }> {
+  if (values.spec !== undefined && values["spec-file"] !== undefined) {
+    throw new UsageError("--spec and --spec-file were both given: pass the spec one way only");
+  }
+  if (values.spec !== undefined) return { text: values.spec, source: "--spec" };
+  if (values["spec-file"] !== undefined) {
+    const path = values["spec-file"];
+    try {
+      return { text: await readFile(path, "utf8"), source: `--spec-file ${path}` };
+    } catch (err) {
+      throw new UsageError(`--spec-file ${JSON.stringify(path)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): pass the path of a JSON spec file`);
+    }
+  }
+  const env = process.env.TUCO_WEBHOOK_SPEC;
+  if (env === undefined || env.trim() === "") {
+    throw new UsageError("no spec given: pass --spec JSON or --spec-file PATH, or set TUCO_WEBHOOK_SPEC to the spec JSON");
+  }
+  return { text: env, source: "TUCO_WEBHOOK_SPEC" };
+}
+
+/** Validates a parsed spec JSON completely, without any API call. Throws one `UsageError` listing every problem. */
+export async function parseApplyRequest(input: unknown, source = "spec"): Promise<ApplyRequest> {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new UsageError(`${source} must be a JSON object like {"stack":"prod","key":"crm","name":...}, got ${showValue(input)}`);
+  }
+  const raw = input as Record<string, unknown>;
+  const problems: string[] = [];
+  const unknown = Object.keys(raw).filter((k) => !SPEC_FIELDS.includes(k));
+  if (unknown.length > 0) problems.push(`unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}: remove or fix (known: ${SPEC_FIELDS.join(", ")})`);
+
+  for (const part of ["stack", "key"] as const) {
+    const value = raw[part];
+    if (typeof value !== "string") problems.push(`${part} ${showValue(value)} is missing or not a string: set it (1-200 characters of A-Z a-z 0-9 . _ / -)`);
+    else {
+      try {
+        checkOwnerPart(part, value);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+  }
+
+  const checked = validateWebhookSpec(raw);
+  problems.push(...checked.failures.map((f) => f.message));
+  if (checked.spec && parseOwnerTag(checked.spec.description).owner) {
+    problems.push(`description ${showValue(checked.spec.description)} ends with a tuco-webhooks ownership marker: remove that last line, apply adds it`);
+  }
+
+  const policy = raw.healthCheck ?? "fail";
+  if (!HEALTH_CHECK_POLICIES.includes(policy as HealthCheckPolicy)) {
+    problems.push(`healthCheck ${showValue(raw.healthCheck)} is not a policy: use "fail", "warn" or "skip" (or leave it out for "fail")`);
+  }
+
+  let recipients: string[] = [];
+  let sealPath = "";
+  const seal = raw.seal;
+  if (seal === undefined || seal === null) {
+    try {
+      parseRecipients(undefined, "seal.recipients");
+    } catch (err) {
+      problems.push(`seal is missing: add "seal": {"recipients": ["age1..."], "path": "secrets/<name>.age"}. ${(err as Error).message}`);
+    }
+  } else if (typeof seal !== "object" || Array.isArray(seal)) {
+    problems.push(`seal ${showValue(seal)} must be an object: {"recipients": ["age1..."], "path": "secrets/<name>.age"}`);
+  } else {
+    const s = seal as Record<string, unknown>;
+    const extra = Object.keys(s).filter((k) => !SEAL_FIELDS.includes(k));
+    if (extra.length > 0) problems.push(`unknown seal field${extra.length > 1 ? "s" : ""} ${extra.map((k) => JSON.stringify(k)).join(", ")}: seal takes only recipients and path`);
+    try {
+      recipients = parseRecipients(s.recipients, "seal.recipients");
+    } catch (err) {
+      if (!(err instanceof SealingConfigError)) throw err;
+      problems.push(err.message);
+    }
+    if (typeof s.path !== "string" || s.path.trim() === "") {
+      problems.push(`seal.path ${showValue(s.path)} is missing: set the file the sealed secret is written to, e.g. "secrets/crm.age"`);
+    } else {
+      sealPath = resolve(s.path);
+      const existing = await stat(sealPath).catch(() => undefined);
+      if (existing?.isDirectory()) problems.push(`seal.path ${showValue(s.path)} is a directory: name a file inside it, e.g. "${s.path.replace(/\/+$/, "")}/webhook.age"`);
+    }
+  }
+
+  if (problems.length > 0) throw new UsageError(`invalid ${source}: ${problems.join("; ")}`);
+  return {
+    owner: { stack: raw.stack as string, key: raw.key as string },
+    spec: checked.spec as WebhookSpec,
+    healthCheck: policy as HealthCheckPolicy,
+    seal: { recipients, path: sealPath },
+  };
+}
+
+async function deleteQuietly(client: TucoClient, id: string): Promise<void> {
+  try {
+    await client.delete(id);
+  } catch (err) {
+    if (!(err instanceof TucoNotFoundError)) throw err;
+  }
+}
+
+/**
+ * Creates the webhook, seals its secret and health-checks it. If sealing fails, the webhook
+ * is deleted again (a webhook whose secret nobody holds is useless). If the health-check
+ * fails under "fail", the webhook and the sealed file are removed, so a re-apply starts clean.
+ */
+async function createAndSeal(client: TucoClient, req: ApplyRequest, log: (m: string) => void): Promise<ApplyResult> {
+  const desired: WebhookSpec = { ...req.spec, description: withOwnerTag(req.spec.description, req.owner) };
+  let webhook: Webhook;
+  let secret: string;
+  let partial: PartialCreateError | undefined;
+  try {
+    ({ webhook, secret } = await createWebhook(client, desired, log));
+  } catch (err) {
+    if (!(err instanceof PartialCreateError)) throw err;
+    partial = err;
+    ({ webhook, secret } = err.state);
+  }
+  withhold(secret);
+  log(`created webhook ${webhook.id} (${JSON.stringify(req.spec.name)})`);
+
+  let sealedPath: string;
+  try {
+    sealedPath = await writeSealedFile(req.seal.path, await sealSecret(secret, req.seal.recipients));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    try {
+      await deleteQuietly(client, webhook.id);
+    } catch (deleteErr) {
+      throw new Error(
+        `sealing the secret of webhook ${webhook.id} to ${req.seal.path} failed (${why}), and deleting that webhook failed too ` +
+          `(${(deleteErr as Error).message}): its secret is lost. Delete it with \`tuco-webhooks delete --id ${webhook.id}\`, fix the seal path, and apply again.`,
+      );
+    }
+    throw new Error(`sealing the secret of webhook ${webhook.id} to ${req.seal.path} failed (${why}); the webhook was deleted again so nothing is orphaned. Fix seal.path and apply again.`);
+  }
+  log(`sealed its secret to ${sealedPath} for ${req.seal.recipients.length} recipient${req.seal.recipients.length > 1 ? "s" : ""}`);
+  if (partial) throw partial;
+
+  let healthCheck: HealthCheckOutcome;
+  try {
+    healthCheck = await runHealthCheck(client, { id: webhook.id, url: req.spec.url }, req.healthCheck, (m) => log(`warning: ${m}`));
+  } catch (err) {
+    if (!(err instanceof HealthCheckFailedError)) throw err;
+    try {
+      await deleteQuietly(client, webhook.id);
+    } catch (deleteErr) {
+      throw new Error(
+        `${err.message} Rolling back failed: deleting webhook ${webhook.id} failed (${(deleteErr as Error).message}); it still exists and its secret stays sealed in ${sealedPath}. Apply again: it adopts that webhook.`,
+      );
+    }
+    await rm(sealedPath, { force: true });
+    throw new Error(`${err.message} Rolled back: webhook ${webhook.id} was deleted and ${sealedPath} removed. Re-applying is safe.`);
+  }
+  return { action: "created", id: webhook.id, changed: [], healthCheck, sealedSecretPath: sealedPath };
+}
+
+/** Patches the differing fields of an existing webhook (its description compared without the marker) and health-checks after a change. */
+async function reconcile(client: TucoClient, req: ApplyRequest, live: Webhook, userDescription: string | null, log: (m: string) => void): Promise<ApplyResult> {
+  const diff = diffWebhook(req.spec, { ...live, description: userDescription });
+  if (diff.changed.length === 0) {
+    log(`webhook ${live.id} is in sync: nothing to change`);
+    return { action: "unchanged", id: live.id, changed: [], healthCheck: SKIPPED_HEALTH_CHECK, sealedSecretPath: null };
+  }
+  const patch = { ...diff.patch, ...(diff.changed.includes("description") ? { description: withOwnerTag(req.spec.description, req.owner) } : {}) };
+  await client.update(live.id, patch);
+  log(`updated webhook ${live.id}: ${diff.changed.join(", ")}`);
+  const healthCheck = await runHealthCheck(client, { id: live.id, url: req.spec.url }, req.healthCheck, (m) => log(`warning: ${m}`)).catch((err: unknown) => {
+    if (err instanceof HealthCheckFailedError) throw new Error(`${err.message} The update of ${diff.changed.join(", ")} stays applied; re-applying is safe.`);
+    throw err;
+  });
+  return { action: "updated", id: live.id, changed: diff.changed, healthCheck, sealedSecretPath: null };
+}
+
+/** Runs a validated apply against the API. */
+export async function applyWebhook(client: TucoClient, req: ApplyRequest, log: (m: string) => void): Promise<ApplyResult> {
+  const owned = findOwned(await client.list(), req.owner);
+  if (owned.length === 0) return createAndSeal(client, req, log);
+  const [keep, ...duplicates] = owned;
+  for (const dup of duplicates) {
+    await deleteQuietly(client, dup.webhook.id);
+    log(`deleted duplicate webhook ${dup.webhook.id} (also marked stack=${req.owner.stack} key=${req.owner.key}, created ${dup.webhook.createdAt}); kept the oldest, ${keep.webhook.id}`);
+  }
+  return reconcile(client, req, keep.webhook, keep.description, log);
+}
+
+export const command = defineCommand("apply", "create or update one webhook, seal its secret, health-check it", HELP, async (args, log) => {
+  const { values } = parseFlags("apply", args, { spec: { type: "string" }, "spec-file": { type: "string" }, json: { type: "boolean" } });
+  const { text, source } = await readSpecText(values);
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${source} is not valid JSON (${(err as Error).message}): pass one JSON object, see \`tuco-webhooks apply --help\``);
+  }
+  const req = await parseApplyRequest(input, `spec (${source})`);
+  const client = clientFromEnv(log);
+  try {
+    const result = await applyWebhook(client, req, log);
+    if (values.json) printJson(result);
+    else printText(`${result.action} ${result.id}${result.changed.length ? ` (${result.changed.join(", ")})` : ""}${result.sealedSecretPath ? `; secret sealed to ${result.sealedSecretPath}` : ""}`);
+    return 0;
+  } finally {
+    await client.close();
+  }
+});

@@ -1,0 +1,72 @@
+import type { Owner } from "../../webhook/ownership";
+import { checkOwnerPart } from "../../webhook/ownership";
+import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText } from "../args";
+import { tagged } from "../owned";
+
+const HELP = `
+Usage: tuco-webhooks list [--stack S] [--json]
+
+Lists the workspace's webhooks, newest first, with their ownership marker.
+
+  --stack S   only the webhooks marked with stack S
+  --json      print {"webhooks":[{"id","name","url","events","isActive","failureCount",
+              "description","owner":{"stack","key"}|null,"createdAt"}]} on stdout
+              (description is the user's text, without the marker)
+
+Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai).
+Exit codes: 0 listed, 1 error.
+`;
+
+/** One row of `list --json`. */
+export interface ListedWebhook {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly isActive: boolean;
+  readonly failureCount: number;
+  readonly description: string | null;
+  readonly owner: Owner | null;
+  readonly createdAt: string;
+}
+
+export const command = defineCommand("list", "list the workspace's webhooks and who owns them", HELP, async (args, log) => {
+  const { values } = parseFlags("list", args, { stack: { type: "string" }, json: { type: "boolean" } });
+  if (values.stack !== undefined) {
+    try {
+      checkOwnerPart("stack", values.stack);
+    } catch (err) {
+      throw new UsageError(`--${(err as Error).message}`);
+    }
+  }
+  const client = clientFromEnv(log);
+  let rows: ListedWebhook[];
+  try {
+    rows = tagged(await client.list())
+      .filter((t) => values.stack === undefined || t.owner?.stack === values.stack)
+      .map(({ webhook: w, description, owner }) => ({
+        id: w.id,
+        name: w.name,
+        url: w.url,
+        events: w.events,
+        isActive: w.isActive,
+        failureCount: w.failureCount,
+        description,
+        owner: owner ?? null,
+        createdAt: w.createdAt,
+      }));
+  } finally {
+    await client.close();
+  }
+  if (values.json) {
+    printJson({ webhooks: rows });
+  } else if (rows.length === 0) {
+    printText("no webhooks");
+  } else {
+    const lines = rows.map((r) =>
+      [r.id, r.owner ? `${r.owner.stack}/${r.owner.key}` : "-", r.isActive ? "active" : "paused", `failures=${r.failureCount}`, JSON.stringify(r.name), r.url, r.events.join(",")].join("  "),
+    );
+    printText(["ID  OWNER(stack/key)  STATE  FAILURES  NAME  URL  EVENTS", ...lines].join("\n"));
+  }
+  return 0;
+});

@@ -1,0 +1,77 @@
+import { readFile } from "node:fs/promises";
+import { openSealedSecret, parseIdentityFile, parseRecipients, sealSecret, writePrivateFile } from "../../secrets";
+import { UsageError, defineCommand, parseFlags, printText, withhold } from "../args";
+
+const HELP = `
+Usage: tuco-webhooks secret open FILE --identity IDENTITY_FILE [--identity ...] [--out PATH]
+       tuco-webhooks secret seal --recipient age1... [--recipient ...]  < secret
+
+open   decrypts a sealed secret (armored or binary age file) with an age identity file
+       (AGE-SECRET-KEY-1... lines as age-keygen writes them; comments ignored) and prints
+       the secret to stdout exactly, without a newline, or writes it to --out (mode 0600).
+       Same result as: age -d -i IDENTITY_FILE FILE
+seal   reads a secret from stdin (never from argv) and prints it sealed (ASCII-armored age)
+       to stdout, for rotation tooling. The bytes are sealed exactly: use printf %s, not echo.
+
+No API call and no API key needed.
+Exit codes: 0 done, 1 error.
+`;
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function open(args: readonly string[], log: (m: string) => void): Promise<number> {
+  const { values, positionals } = parseFlags("secret", args, { identity: { type: "string", multiple: true }, out: { type: "string" } }, true);
+  if (positionals.length !== 1) {
+    throw new UsageError(`secret open takes one sealed FILE, got ${positionals.length}: tuco-webhooks secret open FILE --identity key.txt`);
+  }
+  const file = positionals[0];
+  const identityFiles = values.identity ?? [];
+  if (identityFiles.length === 0) throw new UsageError("--identity is missing: pass the age identity file (AGE-SECRET-KEY-1...) whose public key the secret was sealed to");
+  const identities: string[] = [];
+  for (const path of identityFiles) {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (err) {
+      throw new UsageError(`--identity ${JSON.stringify(path)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): pass the file age-keygen wrote`);
+    }
+    identities.push(...parseIdentityFile(text, `--identity ${JSON.stringify(path)}`));
+  }
+  for (const id of identities) withhold(id);
+  let sealed: Buffer;
+  try {
+    sealed = await readFile(file);
+  } catch (err) {
+    throw new UsageError(`FILE ${JSON.stringify(file)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): pass the .age file apply wrote`);
+  }
+  const secret = await openSealedSecret(sealed, identities);
+  if (values.out !== undefined) {
+    const path = await writePrivateFile(values.out, secret);
+    log(`wrote the secret to ${path} (mode 0600)`);
+  } else {
+    process.stdout.write(secret);
+  }
+  return 0;
+}
+
+async function seal(args: readonly string[]): Promise<number> {
+  const { values } = parseFlags("secret", args, { recipient: { type: "string", multiple: true } });
+  const recipients = parseRecipients(values.recipient ?? [], "--recipient");
+  if (process.stdin.isTTY) throw new UsageError("secret seal reads the secret from stdin: pipe it in, e.g. printf %s \"$SECRET\" | tuco-webhooks secret seal --recipient age1...");
+  const secret = await readStdin();
+  if (secret.length === 0) throw new UsageError("stdin was empty: pipe the secret in, e.g. printf %s \"$SECRET\" | tuco-webhooks secret seal --recipient age1...");
+  withhold(secret.toString("utf8"));
+  printText(await sealSecret(new Uint8Array(secret), recipients));
+  return 0;
+}
+
+export const command = defineCommand("secret", "open a sealed webhook secret, or seal one from stdin (age)", HELP, async (args, log) => {
+  const [sub, ...rest] = args;
+  if (sub === "open") return open(rest, log);
+  if (sub === "seal") return seal(rest);
+  throw new UsageError(`${sub === undefined ? "no subcommand" : `unknown subcommand ${JSON.stringify(sub)}`}: use \`secret open FILE --identity key.txt\` or \`secret seal --recipient age1...\``);
+});

@@ -1,0 +1,289 @@
+import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
+import {
+  ageKeypair,
+  freshKey,
+  listWebhooks,
+  requestsOf,
+  requireAgeBinary,
+  requireBuiltCli,
+  runCli,
+  seedWebhook,
+  startStatusReceiver,
+  writes,
+  type CliRun,
+  type StatusReceiver,
+} from "./helpers";
+
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let receiver: StatusReceiver;
+let failing: StatusReceiver;
+let dir: string;
+let alice: { identityFile: string; recipient: string };
+let aliceKeyPath: string;
+
+beforeAll(async () => {
+  requireBuiltCli();
+  requireAgeBinary();
+  emulator = await startEmulator({ port: 0, deliveryTimeoutMs: 2000 });
+  control = new EmulatorControl(emulator.url);
+  receiver = await startStatusReceiver(200);
+  failing = await startStatusReceiver(500);
+  dir = await mkdtemp(join(tmpdir(), "tuco-cli-apply-"));
+  alice = ageKeypair();
+  aliceKeyPath = join(dir, "alice.txt");
+  await writeFile(aliceKeyPath, alice.identityFile, { mode: 0o600 });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  await receiver?.close();
+  await failing?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+function specFor(name: string, overrides: Record<string, unknown> = {}) {
+  return {
+    stack: "prod",
+    key: name,
+    name,
+    url: receiver.url,
+    events: ["message.sent"],
+    seal: { recipients: [alice.recipient], path: join(dir, "sealed", `${name}.age`) },
+    ...overrides,
+  };
+}
+
+function apply(apiKey: string, spec: unknown, extra: string[] = []): Promise<CliRun> {
+  return runCli(["apply", "--spec", JSON.stringify(spec), "--json", ...extra], { TUCO_API_URL: emulator.url, TUCO_API_KEY: apiKey });
+}
+
+/** Asserts that no output, argv or file of a run shows the secret or the API key. */
+function expectNothingLeaked(run: CliRun, ...secrets: string[]): void {
+  for (const s of secrets) {
+    expect(run.stdout).not.toContain(s);
+    expect(run.stderr).not.toContain(s);
+    expect(run.argv.join(" ")).not.toContain(s);
+  }
+}
+
+describe("apply", () => {
+  test("creates a webhook, seals its secret for the real age binary and secret open, and re-applying makes zero writes", async () => {
+    const key = freshKey();
+    const spec = specFor("crm", { description: "CRM sync" });
+    const first = await apply(key, spec);
+    expect(first.stderr).toContain("created webhook");
+    expect(first.code).toBe(0);
+    const result = JSON.parse(first.stdout);
+    expect(result).toMatchObject({ action: "created", changed: [], sealedSecretPath: spec.seal.path, healthCheck: { success: true, skipped: false, statusCode: 200, error: "" } });
+
+    const [live] = await listWebhooks(emulator.url, key);
+    expect(live.id).toBe(result.id);
+    expect(live.description).toBe("CRM sync\n\n[tuco-webhooks stack=prod key=crm]");
+
+    // The sealed file opens with the real age CLI, and holds the very secret Tuco signs pings with.
+    expect((await stat(spec.seal.path)).mode & 0o777).toBe(0o600);
+    const secret = execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString();
+    const ping = receiver.received.at(-1)!;
+    expect(createHmac("sha256", secret).update(ping.body).digest("hex")).toBe(ping.signature);
+    const opened = await runCli(["secret", "open", spec.seal.path, "--identity", aliceKeyPath]);
+    expect(opened.code).toBe(0);
+    expect(opened.stdout).toBe(secret);
+
+    const sealedText = await readFile(spec.seal.path, "utf8");
+    expect(sealedText).not.toContain(secret);
+    expect(sealedText).not.toContain(key);
+    expectNothingLeaked(first, secret, key);
+
+    const before = (await requestsOf(control, key)).length;
+    const second = await apply(key, spec);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ action: "unchanged", id: result.id, changed: [], sealedSecretPath: null, healthCheck: { skipped: true } });
+    const log = (await requestsOf(control, key)).slice(before);
+    expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/webhooks"]);
+    expectNothingLeaked(second, secret, key);
+    // The sealed file is not rewritten when nothing was created.
+    expect(execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString()).toBe(secret);
+  });
+
+  test("patches the same webhook with only the field that changed: url, events, isActive, description", async () => {
+    const key = freshKey();
+    const other = await startStatusReceiver(200);
+    try {
+      const base = specFor("billing", { description: "first" });
+      const created = JSON.parse((await apply(key, base)).stdout);
+      const secretBefore = execFileSync("age", ["-d", "-i", aliceKeyPath, base.seal.path]).toString();
+      const steps: [Record<string, unknown>, string, Record<string, unknown>][] = [
+        [{ url: other.url }, "url", { url: other.url }],
+        [{ url: other.url, events: ["message.failed", "message.sent"] }, "events", { events: ["message.failed", "message.sent"] }],
+        [{ url: other.url, events: ["message.failed", "message.sent"], isActive: false }, "isActive", { isActive: false }],
+        [{ url: other.url, events: ["message.sent", "message.failed"], isActive: false, description: "second" }, "description", { description: "second\n\n[tuco-webhooks stack=prod key=billing]" }],
+      ];
+      for (const [change, field, patchBody] of steps) {
+        const before = (await requestsOf(control, key)).length;
+        const run = await apply(key, { ...base, ...change });
+        expect(run.code, run.stderr).toBe(0);
+        expect(JSON.parse(run.stdout)).toMatchObject({ action: "updated", id: created.id, changed: [field], sealedSecretPath: null });
+        const log = writes((await requestsOf(control, key)).slice(before));
+        expect(log.map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /api/webhooks/${created.id}`, `POST /api/webhooks/${created.id}/health-check`]);
+        expect(log[0].body).toEqual(patchBody);
+      }
+      const [live] = await listWebhooks(emulator.url, key);
+      expect(live).toMatchObject({ id: created.id, url: other.url, isActive: false, description: "second\n\n[tuco-webhooks stack=prod key=billing]" });
+      // Same webhook, same secret: the sealed file still opens to the secret that signs the pings.
+      const ping = other.received.at(-1)!;
+      expect(createHmac("sha256", secretBefore).update(ping.body).digest("hex")).toBe(ping.signature);
+      const before = (await requestsOf(control, key)).length;
+      const again = await apply(key, { ...base, ...steps[3][0] });
+      expect(JSON.parse(again.stdout).action).toBe("unchanged");
+      expect(writes((await requestsOf(control, key)).slice(before))).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("reads the spec from TUCO_WEBHOOK_SPEC and from --spec-file", async () => {
+    const key = freshKey();
+    const spec = specFor("from-env");
+    const env = await runCli(["apply", "--json"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_WEBHOOK_SPEC: JSON.stringify(spec) });
+    expect(env.code, env.stderr).toBe(0);
+    expect(JSON.parse(env.stdout).action).toBe("created");
+    const file = join(dir, "spec.json");
+    await writeFile(file, JSON.stringify(spec));
+    const fromFile = await runCli(["apply", "--spec-file", file, "--json"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(JSON.parse(fromFile.stdout).action).toBe("unchanged");
+  });
+
+  test("fails before any API request when no seal recipients are configured, saying how to configure them", async () => {
+    const key = freshKey();
+    for (const seal of [undefined, { recipients: [], path: join(dir, "x.age") }]) {
+      const run = await apply(key, { ...specFor("nosecret"), seal });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/seal\.recipients is empty/);
+      expect(run.stderr).toMatch(/age-keygen -o key\.txt/);
+      expect(run.stdout).toBe("");
+    }
+    expect(await requestsOf(control, key)).toEqual([]);
+  });
+
+  test("rejects bad spec fields with one line naming the field, the value and the fix, before any API request", async () => {
+    const key = freshKey();
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ url: "http://hooks.example.com/x" }, /url "http:\/\/hooks\.example\.com\/x" uses plain http:\/\/ .*use https:\/\//],
+      [{ events: ["message.sent", "message.bogus"] }, /events .*"message\.bogus".*choose from/],
+      [{ name: "" }, /name "" is empty: give the webhook a name/],
+      [{ isActive: "yes" }, /isActive "yes" must be true or false/],
+      [{ healthCheck: "maybe" }, /healthCheck "maybe" is not a policy: use "fail", "warn" or "skip"/],
+      [{ stack: "my stack" }, /stack "my stack" cannot mark webhook ownership: use 1-200 characters/],
+      [{ key: undefined }, /key undefined is missing or not a string/],
+      [{ seal: { recipients: ["age1notakey"], path: join(dir, "y.age") } }, /seal\.recipients\[0\] "age1notakey" is not a valid X25519 age recipient/],
+      [{ seal: { recipients: [alice.recipient] } }, /seal\.path undefined is missing/],
+      [{ seal: { recipients: [alice.recipient], path: dir } }, /seal\.path .* is a directory/],
+      [{ healthcheck: "skip" }, /unknown field "healthcheck"/],
+      [{ description: "x\n\n[tuco-webhooks stack=a key=b]" }, /ends with a tuco-webhooks ownership marker/],
+    ];
+    for (const [override, message] of cases) {
+      const run = await apply(key, specFor("bad", override));
+      expect(run.code, JSON.stringify(override)).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    }
+    const notJson = await runCli(["apply", "--spec", "{nope"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+    expect(notJson.stderr).toMatch(/--spec is not valid JSON/);
+    const none = await runCli(["apply"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+    expect(none.stderr).toMatch(/no spec given: pass --spec JSON or --spec-file PATH, or set TUCO_WEBHOOK_SPEC/);
+    const unknownFlag = await runCli(["apply", "--spek", "{}"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+    expect(unknownFlag.stderr).toMatch(/unknown flag --spek/);
+    expect(await requestsOf(control, key)).toEqual([]);
+  });
+
+  test("rejects the API key as a flag and fails without TUCO_API_KEY, naming the variable", async () => {
+    const flag = await runCli(["apply", "--api-key", "tuco_sk_in_argv", "--spec", JSON.stringify(specFor("k"))], { TUCO_API_URL: emulator.url });
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toMatch(/--api-key is not accepted: the API key is read only from the environment variable TUCO_API_KEY/);
+    const missing = await runCli(["apply", "--spec", JSON.stringify(specFor("k"))], { TUCO_API_URL: emulator.url });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/set TUCO_API_KEY/);
+  });
+
+  test("fails a fresh create whose health-check fails under \"fail\" and rolls it back: no webhook, no sealed file; re-applying is safe", async () => {
+    const key = freshKey();
+    const spec = specFor("broken", { url: failing.url });
+    const run = await apply(key, spec);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/Health-check of webhook \w+ failed: .*HTTP 500.*Rolled back: webhook \w+ was deleted and .* removed\. Re-applying is safe\./);
+    expect(await listWebhooks(emulator.url, key)).toEqual([]);
+    expect(existsSync(spec.seal.path)).toBe(false);
+
+    const fixed = await apply(key, { ...spec, url: receiver.url });
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(JSON.parse(fixed.stdout).action).toBe("created");
+    expect(await listWebhooks(emulator.url, key)).toHaveLength(1);
+  });
+
+  test("keeps the webhook and warns when the health-check fails under \"warn\"", async () => {
+    const key = freshKey();
+    const spec = specFor("warned", { url: failing.url, healthCheck: "warn" });
+    const run = await apply(key, spec);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning: Health-check of webhook \w+ failed/);
+    expect(JSON.parse(run.stdout)).toMatchObject({ action: "created", healthCheck: { success: false, skipped: false, statusCode: 500 } });
+    expect(await listWebhooks(emulator.url, key)).toHaveLength(1);
+    expect(existsSync(spec.seal.path)).toBe(true);
+  });
+
+  test("sends no health-check under \"skip\"", async () => {
+    const key = freshKey();
+    const run = await apply(key, specFor("skipped", { url: failing.url, healthCheck: "skip" }));
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).healthCheck).toEqual({ success: false, skipped: true, statusCode: 0, error: "", checkedAt: "" });
+    expect((await requestsOf(control, key)).filter((r) => r.path.endsWith("/health-check"))).toEqual([]);
+  });
+
+  test("fails an update whose health-check fails under \"fail\", keeping the patch", async () => {
+    const key = freshKey();
+    const spec = specFor("moving");
+    const created = JSON.parse((await apply(key, spec)).stdout);
+    const run = await apply(key, { ...spec, url: failing.url });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Health-check of webhook .* failed.*The update of url stays applied; re-applying is safe/);
+    const [live] = await listWebhooks(emulator.url, key);
+    expect(live).toMatchObject({ id: created.id, url: failing.url });
+  });
+
+  test("deletes the webhook it just created when the sealed file cannot be written, so nothing is orphaned", async () => {
+    const key = freshKey();
+    const blocker = join(dir, "blocker");
+    await writeFile(blocker, "a file where a directory is needed");
+    const run = await apply(key, specFor("unsealable", { seal: { recipients: [alice.recipient], path: join(blocker, "x.age") } }));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/sealing the secret of webhook \w+ to .* failed .*the webhook was deleted again so nothing is orphaned/);
+    expect(await listWebhooks(emulator.url, key)).toEqual([]);
+    const log = writes(await requestsOf(control, key)).map((r) => r.method);
+    expect(log).toEqual(["POST", "DELETE"]);
+  });
+
+  test("keeps the oldest of duplicate webhooks carrying the same marker and deletes the others", async () => {
+    const key = freshKey();
+    const spec = specFor("dup");
+    const tag = "[tuco-webhooks stack=prod key=dup]";
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await seedWebhook(emulator.url, key, { url: receiver.url, events: ["message.sent"], name: "dup", description: tag }));
+    const untagged = await seedWebhook(emulator.url, key, { url: receiver.url, events: ["message.sent"], name: "dup" });
+    const oldest = [...(await listWebhooks(emulator.url, key))].filter((w) => w.id !== untagged).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || (a.id < b.id ? -1 : 1))[0].id;
+    const run = await apply(key, spec);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ action: "unchanged", id: oldest });
+    expect(run.stderr.match(/deleted duplicate webhook/g)).toHaveLength(2);
+    expect((await listWebhooks(emulator.url, key)).map((w) => w.id).sort()).toEqual([oldest, untagged].sort());
+  });
+});
