@@ -124,7 +124,7 @@ function observeRegistrations(): void {
 
 describe("examples/pulumi under Pulumi's mocks with the real provider", () => {
   it("creates both webhooks for real, pauses replies by config, and hands the CRM secret to the Kubernetes Secret as a secret", async () => {
-    const program = await import("../../examples/pulumi/index");
+    const program = await import("../../examples/pulumi/index.js");
     await settled(pulumi.all([program.crmWebhookId, program.repliesWebhookId, program.crmReceiverSecret.urn]));
 
     // What the provider made, as the API sees it.
