@@ -56,6 +56,15 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** Fields whose change `diff` reports; all are patched in place, none forces a replacement. */
 const DIFFED_FIELDS = ["url", "events", "name", "description", "isActive", "healthCheck"] as const;
 
+/** Valid stand-ins validated in place of values not known yet (preview), so only known values can fail. */
+const PLACEHOLDERS: Readonly<Record<keyof WebhookSpec, unknown>> = {
+  url: "https://unknown.invalid/",
+  events: ["message.sent"],
+  name: "unknown",
+  description: null,
+  isActive: true,
+};
+
 let settings: EngineSettings = {};
 let client: TucoClient | undefined;
 let warnSink: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`);
@@ -104,9 +113,8 @@ function isUnknown(value: unknown): boolean {
 export async function check(_olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
   const failures: { property: string; reason: string }[] = [];
   const probe: Props = {};
-  for (const field of ["url", "events", "name", "description", "isActive"]) {
-    // A placeholder that passes validation stands in for a value not known yet.
-    probe[field] = isUnknown(news[field]) ? { url: "https://unknown.invalid/", events: ["message.sent"], name: "unknown", description: null, isActive: true }[field] : news[field];
+  for (const [field, placeholder] of Object.entries(PLACEHOLDERS)) {
+    probe[field] = isUnknown(news[field]) ? placeholder : news[field];
   }
   const result = validateWebhookSpec(probe);
   for (const f of result.failures) failures.push({ property: f.field, reason: f.message });

@@ -184,6 +184,19 @@ describe("the Webhook provider through the real dynamic-provider host", () => {
     }
   });
 
+  it("fails an update under policy fail as a partial update whose state has the patched values and the secret", async () => {
+    const { id, inputs, properties } = await checkAndCreate("moving", { url: ok.url, events: ["message.sent"], name: "moving" });
+    const moved = { ...inputs, url: broken.url };
+    const err = await host.update(id, urn("moving"), properties, moved).then(
+      () => undefined,
+      (e: unknown) => e as ProviderCallError,
+    );
+    expect(err?.details).toMatch(/HTTP 500/);
+    expect(err?.partial?.id).toBe(id);
+    expect(outputsOf(err!.partial!.properties)).toMatchObject({ url: broken.url, secret: properties.secret, lastHealthCheck: { success: false, statusCode: 500 } });
+    expect((await api.get(id)).url).toBe(broken.url);
+  });
+
   it("creates the webhook and warns under policy warn when the health-check fails", async () => {
     const { id, properties } = await checkAndCreate("warned", { url: broken.url, events: ["message.sent"], name: "warned", healthCheck: "warn" });
     expect(properties.lastHealthCheck).toMatchObject({ success: false, statusCode: 500 });
