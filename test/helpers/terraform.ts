@@ -13,7 +13,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, TerraformStack } from "cdktf";
+import { App, LocalBackend, TerraformStack } from "cdktf";
 
 /** The terraform binary on PATH. Throws a loud error when there is none. */
 export function requireTerraform(): string {
@@ -81,8 +81,13 @@ export class TerraformWorkspace {
    */
   synth(name: string, build: (stack: TerraformStack) => void, options: { outdir?: string; context?: Record<string, unknown> } = {}): string {
     const outdir = path.join(this.root, options.outdir ?? "cdktf.out");
+    fs.mkdirSync(outdir, { recursive: true });
     const app = new App({ outdir, context: options.context, skipValidation: false });
-    build(new TerraformStack(app, name));
+    const stack = new TerraformStack(app, name);
+    // cdktf's default local backend writes the state to <process cwd>/terraform.<stack>.tfstate (an
+    // absolute path): keep it in the stack directory instead, like a backend a runner restores.
+    new LocalBackend(stack, { path: "terraform.tfstate" });
+    build(stack);
     app.synth();
     return path.join(outdir, "stacks", name);
   }
@@ -126,10 +131,9 @@ export class TerraformWorkspace {
     return this.run(dir, ["destroy", "-input=false", "-no-color", "-auto-approve", "-parallelism=4"], options);
   }
 
-  /** The state file cdktf's default local backend writes for a stack (`terraform.<stack>.tfstate`), or terraform.tfstate. */
+  /** The state file of a stack synthesized by `synth()`: `terraform.tfstate` in the stack directory. */
   stateFile(dir: string): string {
-    const named = fs.readdirSync(dir).find((f) => /^terraform\..+\.tfstate$/.test(f) && !f.endsWith(".backup"));
-    return path.join(dir, named ?? "terraform.tfstate");
+    return path.join(dir, "terraform.tfstate");
   }
 
   /** The parsed state: resources with their type, name and attributes. */
@@ -152,4 +156,95 @@ export class TerraformWorkspace {
   dispose(): void {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** The built CLI the provisioners run. Throws loudly when it was not built (`npm test` builds first). */
+export function requireBuiltCli(): string {
+  const cli = path.resolve(__dirname, "../../dist/cli/main.js");
+  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does it). The provisioners run the compiled CLI.`);
+  return cli;
+}
+
+/** A key pair made by the real `age-keygen`, written to `dir/age-identity.txt`. Throws loudly when age is not installed. */
+export function ageKeypair(dir: string): { identityFile: string; recipient: string } {
+  for (const bin of ["age", "age-keygen"]) {
+    const found = spawnSync(bin, ["--version"], { encoding: "utf8" });
+    if (found.error || found.status !== 0) {
+      throw new Error(`The \`${bin}\` binary is missing: install it with \`apt-get install -y age\`. The sealing tests decrypt with the real age CLI and never skip.`);
+    }
+  }
+  const identityFile = path.join(dir, "age-identity.txt");
+  const made = spawnSync("age-keygen", ["-o", identityFile], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`age-keygen failed: ${made.stderr}`);
+  const recipient = spawnSync("age-keygen", ["-y", identityFile], { encoding: "utf8" }).stdout.trim();
+  return { identityFile, recipient };
+}
+
+/** Decrypts a sealed file with the real `age -d`. */
+export function ageDecrypt(file: string, identityFile: string): string {
+  const out = spawnSync("age", ["-d", "-i", identityFile, file], { encoding: "utf8" });
+  if (out.status !== 0) throw new Error(`age -d ${file} failed: ${out.stderr}`);
+  return out.stdout;
+}
+
+/** What one CLI run printed. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `node dist/cli/main.js ...args` with PATH plus `env` only. */
+export function runTucoCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliRun> {
+  const cli = requireBuiltCli();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** One request a `Receiver` got. */
+export interface ReceivedRequest {
+  readonly path: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** A local webhook endpoint: answers `status(path)` (200 by default) and records every request. */
+export interface Receiver {
+  readonly url: string;
+  readonly received: ReceivedRequest[];
+  /** Sets the status a path answers from now on. */
+  setStatus(pathname: string, status: number): void;
+  close(): Promise<void>;
+}
+
+/** Starts a receiver on 127.0.0.1 and a random port. */
+export async function startReceiver(): Promise<Receiver> {
+  const http = await import("node:http");
+  const statuses = new Map<string, number>();
+  const received: ReceivedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const pathname = (req.url ?? "/").split("?")[0];
+      received.push({ path: pathname, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      res.writeHead(statuses.get(pathname) ?? 200, { "content-type": "application/json" });
+      res.end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    setStatus: (pathname, status) => statuses.set(pathname, status),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
