@@ -13,7 +13,7 @@ import { Construct } from "constructs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import type { Webhook } from "../../src/api/types";
-import { TucoWebhook, type TucoWebhookProps } from "../../src/cdktf";
+import { TucoWebhook, TucoWebhookPrune, type TucoWebhookProps } from "../../src/cdktf";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import type { LoggedRequest } from "../../src/emulator";
 import { verifyTucoSignature } from "../../src/receiver";
@@ -293,9 +293,35 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
     expect((await ws.plan(stackDir, { env })).code).toBe(0);
   });
 
+  test("terraform taint then apply re-runs only the create command: the same webhook, no write when in sync", { timeout: STEP_MS }, async () => {
+    await ws.run(stackDir, ["taint", "-no-color", "terraform_data.alerts"], { env });
+    const mark = await lastSeq();
+    const run = await ws.apply(stackDir, { env });
+    expect(run.stdout).toMatch(/terraform_data\.alerts: Creating/);
+    expect(run.stdout).not.toMatch(/delete --stack/);
+    const writes = writesOf(await requestsSince(mark));
+    // No create, no patch, no delete (at most a health-check, if the apply command runs one when in sync).
+    expect(writes.filter((r) => !r.path.endsWith("/health-check"))).toEqual([]);
+    expect((await owned()).get("alerts")!.id).toBe(ids.get("alerts"));
+  });
+
   test("terraform destroy deletes every webhook of the stack and nothing else", { timeout: STEP_MS }, async () => {
     await ws.destroy(stackDir, { env });
     expect((await owned()).size).toBe(0);
+  });
+
+  test("a stack that keeps TucoWebhookPrune deletes its last webhook when the program drops it", { timeout: STEP_MS }, async () => {
+    const last: Declared = { path: "last", props: { name: "Last", url: `${receiver.url}/last`, events: ["message.sent"] } };
+    const dir = ws.synth("solo", program([last]), { outdir: "solo/cdktf.out" });
+    await ws.init(dir, { env });
+    await ws.apply(dir, { env });
+    expect([...(await owned("solo")).keys()]).toEqual(["last"]);
+    ws.synth("solo", (stack) => void TucoWebhookPrune.of(stack, "terraform_data"), { outdir: "solo/cdktf.out" });
+    await ws.apply(dir, { env });
+    expect((await owned("solo")).size).toBe(0);
+    expect((await ws.plan(dir, { env })).code).toBe(0);
+    await ws.destroy(dir, { env });
+    secrets.set("last", ageDecrypt(path.join(sealDir, "last.age"), age.identityFile));
   });
 
   test("never changed or deleted the other stack's or the hand-made webhooks with equal names", async () => {
@@ -307,8 +333,8 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
   });
 
   test("no API key or webhook secret in the state, the synthesized JSON, or anything terraform printed", () => {
-    expect(secrets.size).toBe(5);
-    const files = TerraformWorkspace.readTree(path.join(ws.root, "runner2")) + fs.readFileSync(ws.stateFile(stackDir), "utf8");
+    expect(secrets.size).toBe(6);
+    const files = TerraformWorkspace.readTree(path.join(ws.root, "runner2")) + TerraformWorkspace.readTree(path.join(ws.root, "solo"));
     const printed = ws.runs.map((r) => r.stdout + r.stderr).join("\n");
     expect(files).toContain("terraform_data");
     for (const needle of [API_KEY, ...secrets.values()]) {
