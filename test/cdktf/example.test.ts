@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
 import { parseOwnerTag } from "../../src/webhook/ownership";
-import { TerraformWorkspace, ageDecrypt, ageKeypair, requireBuiltCli, runTucoCli, startReceiver, type Receiver } from "../helpers/terraform";
+import { TerraformWorkspace, compileCdktfExample, ageDecrypt, ageKeypair, requireBuiltCli, runTucoCli, startReceiver, type Receiver } from "../helpers/terraform";
 
 const REPO = path.resolve(__dirname, "../..");
 const API_KEY = `tuco_sk_example_${crypto.randomBytes(8).toString("hex")}`;
@@ -34,8 +34,7 @@ function synthExample(context: Record<string, unknown>, extraEnv: NodeJS.Process
 
 beforeAll(async () => {
   requireBuiltCli();
-  const tsc = spawnSync(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", path.join(REPO, "examples/cdktf")], { encoding: "utf8" });
-  if (tsc.status !== 0) throw new Error(`examples/cdktf does not compile:\n${tsc.stdout}${tsc.stderr}`);
+  compileCdktfExample();
   ws = TerraformWorkspace.create("tuco-example-");
   age = ageKeypair(ws.root);
   emulator = await startEmulator({ port: 0 });

@@ -248,3 +248,19 @@ export async function startReceiver(): Promise<Receiver> {
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * Compiles examples/cdktf into dist/examples/cdktf/main.js (what the root cdktf.json runs). Safe when
+ * several test files do it at once: each compiles into its own folder and renames the file into place.
+ */
+export function compileCdktfExample(): string {
+  const repo = path.resolve(__dirname, "../..");
+  const tmp = path.join(repo, "dist", `.examples-${process.pid}-${Date.now()}`);
+  const tsc = spawnSync(process.execPath, [path.join(repo, "node_modules/typescript/bin/tsc"), "-p", path.join(repo, "examples/cdktf"), "--outDir", tmp], { encoding: "utf8" });
+  if (tsc.status !== 0) throw new Error(`examples/cdktf does not compile:\n${tsc.stdout}${tsc.stderr}`);
+  const target = path.join(repo, "dist/examples/cdktf/main.js");
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.renameSync(path.join(tmp, "main.js"), target);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  return target;
+}
