@@ -6,7 +6,7 @@ import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { TucoError } from "../api/errors";
 import { HEALTH_CHECK_POLICIES, type HealthCheckPolicy } from "../webhook/health";
-import { checkOwnerPart } from "../webhook/ownership";
+import { checkOwnerPart, parseOwnerTag } from "../webhook/ownership";
 import { parseWebhookSpec } from "../webhook/spec";
 import {
   PRUNE_TRIGGER,
@@ -166,6 +166,9 @@ export class TucoWebhook extends Construct {
       throw propsError(subject, `${(err as Error).message} (the stack name and the construct path form the ownership marker)`);
     }
 
+    if (parseOwnerTag(spec.description).owner) {
+      throw propsError(subject, `description ends with a tuco-webhooks ownership marker ([tuco-webhooks stack=... key=...]): remove that line, it is added for you`);
+    }
     const healthCheck = props.healthCheck ?? "fail";
     if (!HEALTH_CHECK_POLICIES.includes(healthCheck)) {
       throw propsError(subject, `healthCheck ${JSON.stringify(healthCheck)} is not a policy: use "fail", "warn" or "skip"`);

@@ -197,6 +197,12 @@ describe("TucoWebhook synthesis", () => {
     );
   });
 
+  test("rejects a description that already carries an ownership marker", () => {
+    expect(() =>
+      synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, description: "Copied\n\n[tuco-webhooks stack=other key=crm]" })),
+    ).toThrow(/description ends with a tuco-webhooks ownership marker/);
+  });
+
   test("rejects two constructs whose sanitized paths give the same key", () => {
     expect(() =>
       synth("terraform_data", (s) => {
