@@ -46,7 +46,7 @@ export interface CreatedWebhook {
   readonly warning: string;
 }
 
-/** Body of `PATCH /api/webhooks/{id}`: only the fields to change. `description: null` clears it. */
+/** Body of `PATCH /api/webhooks/{id}`: only the fields to change. `description: ""` clears it (the schema types it as a string; the emulator also takes null). */
 export interface UpdateWebhookInput {
   readonly url?: string;
   readonly events?: readonly string[];

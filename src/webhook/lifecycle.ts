@@ -18,7 +18,7 @@ export class PartialCreateError extends TucoError {
   readonly state: CreatedWebhookState;
   constructor(state: CreatedWebhookState, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super("SERVER_ERROR", `Webhook ${state.webhook.id} was created, but pausing it (isActive: false) failed: ${why}. Apply again to finish.`, { cause });
+    super(cause instanceof TucoError ? cause.code : "SERVER_ERROR", `Webhook ${state.webhook.id} was created, but pausing it (isActive: false) failed: ${why}. Apply again to finish.`, { cause });
     this.state = state;
   }
 }
@@ -68,7 +68,11 @@ export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: 
   return state;
 }
 
-/** PATCHes exactly what differs between the spec and the live webhook; no request when in sync. */
+/**
+ * PATCHes exactly what differs between the spec and the live webhook; no request when in sync.
+ * The returned webhook is the live one with the spec applied; its `updatedAt` is the local
+ * clock's (the PATCH answer carries no webhook): re-read it when Tuco's own value matters.
+ */
 export async function reconcileWebhook(client: TucoClient, spec: WebhookSpec, live: Webhook): Promise<{ diff: WebhookDiff; webhook: Webhook }> {
   const diff = diffWebhook(spec, live);
   if (diff.changed.length === 0) return { diff, webhook: live };
