@@ -79,7 +79,7 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 // Errors raised before the request could reach the server: retrying them never duplicates anything.
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The Tuco webhook REST API over one keep-alive connection pool.

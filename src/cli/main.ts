@@ -9,11 +9,21 @@
  */
 import { runCli } from "./run";
 
+// A command that never settles (the event loop emptied under it) must not look like success
+// to a provisioner: the exit code is 1 until the command says otherwise.
+let settled = false;
+process.exitCode = 1;
+process.on("exit", () => {
+  if (!settled) process.stderr.write("tuco-webhooks: the command ended before it finished; nothing it reported can be trusted\n");
+});
+
 runCli(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (err: unknown) => {
+    settled = true;
     process.stderr.write(`tuco-webhooks: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   },
