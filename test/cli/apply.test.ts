@@ -286,4 +286,46 @@ describe("apply", () => {
     expect(run.stderr.match(/deleted duplicate webhook/g)).toHaveLength(2);
     expect((await listWebhooks(emulator.url, key)).map((w) => w.id).sort()).toEqual([oldest, untagged].sort());
   });
+
+  test("recovers a create whose answer was lost: one webhook, and the sealed secret is the one Tuco signs with", async () => {
+    const key = freshKey();
+    const spec = specFor("lost");
+    await control.addFault({ kind: "commit-then-drop", method: "POST", path: "/api/webhooks", times: 1 });
+    try {
+      const run = await apply(key, spec);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/answer was lost/);
+      const result = JSON.parse(run.stdout);
+      const live = await listWebhooks(emulator.url, key);
+      expect(live.map((w) => w.id)).toEqual([result.id]);
+      const secret = execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString();
+      const ping = receiver.received.at(-1)!;
+      expect(createHmac("sha256", secret).update(ping.body).digest("hex")).toBe(ping.signature);
+    } finally {
+      await control.clearFaults();
+    }
+  });
+
+  test("fails when pausing a new webhook fails, but keeps its sealed secret; re-applying finishes the job", async () => {
+    const key = freshKey();
+    const spec = specFor("paused", { isActive: false });
+    await control.addFault({ kind: "status", method: "PATCH", path: "/api/webhooks/*", status: 400, times: 1 });
+    let first: CliRun;
+    try {
+      first = await apply(key, spec);
+    } finally {
+      await control.clearFaults();
+    }
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/was created, but pausing it \(isActive: false\) failed.*Apply again to finish/);
+    const [created] = await listWebhooks(emulator.url, key);
+    expect(created.isActive).toBe(true);
+    const secret = execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString();
+    expect(secret.length).toBeGreaterThan(0);
+
+    const second = await apply(key, spec);
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ action: "updated", id: created.id, changed: ["isActive"] });
+    expect((await listWebhooks(emulator.url, key))[0].isActive).toBe(false);
+  });
 });
