@@ -1,0 +1,77 @@
+/**
+ * `npm start` (node dist/demo/main.js) as a newcomer runs it: exit 0, the five step lines, no
+ * secret or API key in the output; and the refusal against a non-emulator TUCO_API_URL, which
+ * must not send it a single request. Runs the built demo (`npm test` builds first).
+ */
+import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "..");
+const DEMO = path.join(ROOT, "dist", "demo", "main.js");
+
+function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DEMO, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Every base64 / long-hex / key-looking token: a secret would be one of these. */
+function secretLike(text: string): string[] {
+  return [...text.matchAll(/tuco_sk_[A-Za-z0-9_]+|AGE-SECRET-KEY-1[0-9A-Z]+|[A-Za-z0-9+/]{40,}={0,2}/g)].map((m) => m[0]);
+}
+
+describe("npm start: the demo", () => {
+  const { TUCO_API_URL: _u, TUCO_API_KEY: _k, ...cleanEnv } = process.env;
+
+  it("runs all five steps on the embedded emulator, exits 0, and never prints a secret or the API key", { timeout: 120_000 }, async () => {
+    const run = await runDemo([], cleanEnv);
+    const output = run.stdout + run.stderr;
+    expect(run.code, output).toBe(0);
+    for (const [i, what] of ["deploy", "show each webhook", "fire real message events", "change webhooks outside the tools", "destroy"].entries()) {
+      expect(output).toMatch(new RegExp(`^\\[${i + 1}/5\\] ${what}`, "m"));
+    }
+    expect(output.match(/^ {6}ok \(/gm)).toHaveLength(5);
+    expect(output).toMatch(/13 deliveries, all succeeded and verified/);
+    expect(output).toMatch(/tuco-webhooks drift: exit 2/);
+    expect(output).toMatch(/GET \/api\/webhooks -> 0 webhooks left/);
+    expect(output).toMatch(/^demo complete/m);
+    // Fingerprints only: no key, no age identity, no base64 secret (32 random bytes = 44 chars).
+    expect(secretLike(output)).toEqual([]);
+    expect(output).toMatch(/secret sha256:[0-9a-f]{8}/);
+  });
+
+  describe("pointed at a non-emulator TUCO_API_URL", () => {
+    let server: Server;
+    let url: string;
+    const seen: string[] = [];
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        seen.push(`${req.method} ${req.url}`);
+        res.writeHead(500).end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it("refuses without the explicit flag, exits 1, and sends it nothing", async () => {
+      const key = "tuco_sk_realworkspacekey_0123456789";
+      const run = await runDemo([], { ...cleanEnv, TUCO_API_URL: url, TUCO_API_KEY: key });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/REFUSING to run: TUCO_API_URL is set/);
+      expect(run.stdout).toContain("--i-know-this-creates-and-deletes-webhooks");
+      expect(run.stdout + run.stderr).not.toContain(key);
+      expect(run.stdout).not.toMatch(/^\[1\/5\]/m);
+      expect(seen).toEqual([]);
+    });
+  });
+});
