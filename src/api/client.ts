@@ -1,4 +1,4 @@
-import { Pool, type Dispatcher } from "undici";
+import type { Dispatcher, Pool } from "undici";
 import {
   TucoApiError,
   TucoAuthError,
@@ -93,7 +93,9 @@ export class TucoClient {
   readonly apiUrl: string;
   private readonly apiKey: string;
   private readonly basePath: string;
-  private readonly pool: Pool;
+  private readonly origin: string;
+  private readonly connections: number;
+  private poolInstance: Pool | undefined;
   private readonly timeoutMs: number;
   private readonly healthCheckTimeoutMs: number;
   private readonly retry: RetryPolicy;
@@ -120,7 +122,21 @@ export class TucoClient {
     this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? 25_000;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.onRetry = options.onRetry;
-    this.pool = new Pool(url.origin, { connections: options.connections ?? 16, keepAliveTimeout: 10_000, pipelining: 1 });
+    this.origin = url.origin;
+    this.connections = options.connections ?? 16;
+  }
+
+  /**
+   * The keep-alive pool, made on the first request. undici is loaded only then: it is most of a
+   * CLI command's start-up (~70 ms of ~90), which a command that fails validation, `--help`, or a
+   * process that never calls the API should not pay (bench/results.md, CLI start-up).
+   */
+  private get pool(): Pool {
+    if (this.poolInstance === undefined) {
+      const { Pool: PoolClass } = require("undici") as typeof import("undici");
+      this.poolInstance = new PoolClass(this.origin, { connections: this.connections, keepAliveTimeout: 10_000, pipelining: 1 });
+    }
+    return this.poolInstance;
   }
 
   /** A client configured from `TUCO_API_URL` / `TUCO_API_KEY`, with explicit options winning. */
@@ -205,7 +221,7 @@ export class TucoClient {
 
   /** Closes the connection pool. */
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.poolInstance?.close();
   }
 
   /** The webhook a lost create made, if any: the same fields, created since just before we asked (2 min of clock skew allowed). */
