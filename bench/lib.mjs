@@ -67,3 +67,106 @@ export function machine() {
 }
 
 export const fmt = (n, d = 1) => Number(n).toFixed(d);
+
+/** Loads a compiled module of this package (bench runs on dist/). */
+export const dist = (p) => require(`${root}dist/${p}`);
+
+/** Runs `fn(i)` for i in [0, n) with at most `concurrency` at once; resolves to the results in order. */
+export async function pool(n, concurrency, fn) {
+  const results = new Array(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, concurrency) }, async () => {
+      while (next < n) {
+        const i = next++;
+        results[i] = await fn(i);
+      }
+    }),
+  );
+  return results;
+}
+
+/** A local webhook endpoint answering 200 to everything (health-check pings land here). */
+export async function startOkReceiver() {
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "text/plain" }).end("OK"));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/**
+ * Runs `node ...args` with PATH plus `env`, under /usr/bin/time when present for the peak RSS.
+ * Resolves to {code, stdout, stderr, ms, maxRssKb (undefined without /usr/bin/time)}.
+ */
+export async function runNode(args, env = {}, cwd = root) {
+  const { existsSync, mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const timed = existsSync("/usr/bin/time");
+  const dir = timed ? mkdtempSync(`${tmpdir()}/tuco-bench-rss-`) : undefined;
+  const cmd = timed ? "/usr/bin/time" : process.execPath;
+  const argv = timed ? ["-f", "%M", "-o", `${dir}/rss`, process.execPath, ...args] : args;
+  const t0 = performance.now();
+  const child = spawn(cmd, argv, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const [code] = await once(child, "close");
+  const ms = performance.now() - t0;
+  let maxRssKb;
+  if (dir) {
+    maxRssKb = Number(readFileSync(`${dir}/rss`, "utf8").trim().split("\n").pop());
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { code, stdout, stderr, ms, maxRssKb };
+}
+
+/** Peak resident set (VmHWM) of a running process, in KiB, from /proc. */
+export async function peakRssKb(pid) {
+  const { readFileSync } = await import("node:fs");
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** A fresh age X25519 recipient (the identity is thrown away: benches never open what they seal). */
+export async function ageRecipient() {
+  const age = await import("age-encryption");
+  return age.identityToRecipient(await age.generateIdentity());
+}
+
+/** Counts what the emulator's request log holds since the last clear: total, writes, and a short summary. */
+export async function countRequests(control) {
+  const reqs = await control.requests();
+  const shape = (r) => `${r.method} ${r.path.replace(/\/api\/webhooks\/[^/]+/, "/:id").replace("/api/webhooks", "")}`.trim();
+  const writes = reqs.filter((r) => r.method !== "GET" && !r.path.endsWith("/health-check")).length;
+  return { total: reqs.length, writes, summary: reqs.map(shape).join(", ") || "none" };
+}
+
+/**
+ * Synthesizes a CDKTF stack of `n` TucoWebhooks (null_resource variant: no terraform needed at synth)
+ * into `dir`, and returns its directory and each webhook's apply spec, exactly as its provisioner
+ * passes it in TUCO_WEBHOOK_SPEC.
+ */
+export function synthStack(dir, { stack = "bench", n, receiverUrl, recipient }) {
+  const { App, TerraformStack } = require("cdktf");
+  const { TucoWebhook } = dist("cdktf/index.js");
+  const { readSynthesizedStack, webhookJson } = dist("cdktf/synthesized-stack.js");
+  const app = new App({ outdir: `${dir}/cdktf.out` });
+  const s = new TerraformStack(app, stack);
+  for (let i = 0; i < n; i++) {
+    new TucoWebhook(s, `w${i}`, {
+      name: `bench-${i}`, url: `${receiverUrl}/w${i}`, events: ["message.sent", "message.reply"],
+      recipients: [recipient], sealedSecretPath: `${dir}/sealed/w${i}.age`, resourceType: "null_resource",
+    });
+  }
+  app.synth();
+  const stackDir = `${dir}/cdktf.out/stacks/${stack}`;
+  const declared = readSynthesizedStack(stackDir);
+  return { stackDir, specs: declared.webhooks.map((w) => JSON.stringify(JSON.parse(webhookJson(w)))) };
+}

@@ -103,6 +103,8 @@ export class ProviderCallError extends Error {
 export interface PulumiHost {
   /** The port the host printed. */
   readonly port: number;
+  /** The host process's id (e.g. to read its memory use). */
+  readonly pid: number;
   /** The serialized provider added to calls. */
   readonly providerText: string;
   /** Everything the host wrote to stderr so far (provider warnings, host errors). */
@@ -182,6 +184,7 @@ export async function startPulumiHost(options: PulumiHostOptions): Promise<Pulum
 
   return {
     port,
+    pid: child.pid ?? 0,
     providerText: options.providerText,
     stderr: () => stderr,
     waitForStderr,
