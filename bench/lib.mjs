@@ -155,6 +155,7 @@ export async function countRequests(control) {
  */
 export function synthStack(dir, { stack = "bench", n, receiverUrl, recipient }) {
   const { App, TerraformStack } = require("cdktf");
+  require("node:fs").mkdirSync(dir, { recursive: true });
   const { TucoWebhook } = dist("cdktf/index.js");
   const { readSynthesizedStack, webhookJson } = dist("cdktf/synthesized-stack.js");
   const app = new App({ outdir: `${dir}/cdktf.out` });
