@@ -102,7 +102,7 @@ export async function startOkReceiver() {
 
 /**
  * Runs `node ...args` with PATH plus `env`, under /usr/bin/time when present for the peak RSS.
- * Resolves to {code, stdout, stderr, ms, maxRssKb (undefined without /usr/bin/time)}.
+ * Resolves to {code, stdout, stderr, ms, maxRssKb, cpuMs (user + system; both undefined without /usr/bin/time)}.
  */
 export async function runNode(args, env = {}, cwd = root) {
   const { existsSync, mkdtempSync, readFileSync, rmSync } = await import("node:fs");
@@ -110,7 +110,7 @@ export async function runNode(args, env = {}, cwd = root) {
   const timed = existsSync("/usr/bin/time");
   const dir = timed ? mkdtempSync(`${tmpdir()}/tuco-bench-rss-`) : undefined;
   const cmd = timed ? "/usr/bin/time" : process.execPath;
-  const argv = timed ? ["-f", "%M", "-o", `${dir}/rss`, process.execPath, ...args] : args;
+  const argv = timed ? ["-f", "%M %U %S", "-o", `${dir}/rss`, process.execPath, ...args] : args;
   const t0 = performance.now();
   const child = spawn(cmd, argv, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -120,11 +120,14 @@ export async function runNode(args, env = {}, cwd = root) {
   const [code] = await once(child, "close");
   const ms = performance.now() - t0;
   let maxRssKb;
+  let cpuMs;
   if (dir) {
-    maxRssKb = Number(readFileSync(`${dir}/rss`, "utf8").trim().split("\n").pop());
+    const [rss, user, sys] = readFileSync(`${dir}/rss`, "utf8").trim().split("\n").pop().split(" ").map(Number);
+    maxRssKb = rss;
+    cpuMs = (user + sys) * 1000;
     rmSync(dir, { recursive: true, force: true });
   }
-  return { code, stdout, stderr, ms, maxRssKb };
+  return { code, stdout, stderr, ms, maxRssKb, cpuMs };
 }
 
 /** Peak resident set (VmHWM) of a running process, in KiB, from /proc. */

@@ -2,6 +2,7 @@
 // Each figure stands beside its baseline or limit, measured in the same run.
 // `node bench/run.mjs requests scale` runs only those suites and writes nothing.
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { machine, root } from "./lib.mjs";
 
 const only = process.argv.slice(2);
@@ -30,10 +31,9 @@ for (const name of suites.filter((s) => only.length === 0 || only.includes(s))) 
 
 const doc = [
   "# Benchmarks",
-  "",
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()} by \`npm run bench\` (${((performance.now() - started) / 1000).toFixed(0)} s).`,
-  "Ratios are measured / baseline, both taken in the same run. Timing lives here, never in `npm test`.",
-  "",
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()} (load average ${loadavg().map((l) => l.toFixed(1)).join(", ")} at the end) by \`npm run bench\` (${((performance.now() - started) / 1000).toFixed(0)} s).`,
+  "Ratios are measured / baseline, both taken in the same run. Timing lives here, never in `npm test`.\n" +
+    "The machine is shared (other engineers' test runs): absolute figures move with its load; ratios are the figures to compare.",
   ...sections,
 ].join("\n\n");
 if (only.length === 0) writeFileSync(`${root}bench/results.md`, `${doc}\n`);
