@@ -4,6 +4,8 @@
  * must not send it a single request. Runs the built demo (`npm test` builds first).
  */
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
@@ -47,6 +49,25 @@ describe("npm start: the demo", () => {
     // Fingerprints only: no key, no age identity, no base64 secret (32 random bytes = 44 chars).
     expect(secretLike(output)).toEqual([]);
     expect(output).toMatch(/secret sha256:[0-9a-f]{8}/);
+  });
+
+  it("without terraform on PATH says so plainly, runs the provisioners' own commands instead, and still exits 0", { timeout: 120_000 }, async () => {
+    // PATH without any directory holding terraform, plus one holding only `node` (the provisioner commands run `node ...`).
+    const nodeDir = fs.mkdtempSync(path.join(os.tmpdir(), "tuco-demo-node-"));
+    fs.symlinkSync(process.execPath, path.join(nodeDir, "node"));
+    const dirs = (process.env.PATH ?? "").split(path.delimiter).filter((d) => d !== "" && !fs.existsSync(path.join(d, "terraform")));
+    try {
+      const run = await runDemo([], { ...cleanEnv, PATH: [nodeDir, ...dirs].join(path.delimiter) });
+      const output = run.stdout + run.stderr;
+      expect(run.code, output).toBe(0);
+      expect(output).toMatch(/terraform is NOT on PATH, so terraform itself did not run/);
+      expect(output).toMatch(/ran the 4 create-time provisioner commands/);
+      expect(output).toMatch(/ran the 4 destroy-time provisioner commands/);
+      expect(output).toMatch(/GET \/api\/webhooks -> 0 webhooks left/);
+      expect(secretLike(output)).toEqual([]);
+    } finally {
+      fs.rmSync(nodeDir, { recursive: true, force: true });
+    }
   });
 
   describe("pointed at a non-emulator TUCO_API_URL", () => {
