@@ -64,7 +64,7 @@ export async function run() {
   };
   const changed = JSON.stringify({ ...JSON.parse(specs[0]), description: "changed" });
   row("CLI create (`apply`, terraform create)", await measure(() => runCli(["apply"], { TUCO_WEBHOOK_SPEC: specs[0] })), 3, "3: list (ownership) + POST + health-check");
-  row("CLI no-change `apply` (re-run provisioner)", await measure(() => runCli(["apply"], { TUCO_WEBHOOK_SPEC: specs[0] })), 0, "0 writes (1 list)");
+  row("CLI re-run provisioner, in sync (`terraform taint` + apply)", await measure(() => runCli(["apply"], { TUCO_WEBHOOK_SPEC: specs[0] })), 0, "0 writes (list + health-check)");
   row("CLI refresh (`drift`, whole stack)", await measure(() => runCli(["drift", stackDir])), 1, "1: list, for any number of webhooks");
   row("CLI update (`apply`, description changed)", await measure(() => runCli(["apply"], { TUCO_WEBHOOK_SPEC: changed })), 3, "3: list + PATCH + health-check");
   row("CLI delete (`delete --stack --key`, destroy provisioner)", await measure(() => runCli(["delete", "--stack", "bench", "--key", "w0"])), 2, "2: list + DELETE");
@@ -77,7 +77,8 @@ export async function run() {
     rows,
     note: [
       "Ratio = requests / the minimum. The API's minimum for a create is POST + the health-check (the front ends health-check every apply by default);",
-      "a no-change apply must make 0 writes. The CLI adds one `GET /api/webhooks` to every command: a provisioner has no state of its own, so it finds",
+      "a no-change apply must make 0 writes (a no-change `terraform apply` runs no provisioner at all: 0 requests; a provisioner re-run on an",
+      "in-sync webhook, after a taint or a failed apply, patches nothing but health-checks again, so a broken endpoint is never passed). The CLI adds one `GET /api/webhooks` to every command: a provisioner has no state of its own, so it finds",
       "its webhook by the ownership marker in the description (Tuco has no lookup by name or tag, and a re-run provisioner must not create a twin).",
       "The same list makes the CLI's refresh (`drift`) one request for a whole stack. Pulumi's create and update add one `GET /:id` after the",
       "health-check: the POST answer lacks isActive/updatedAt/the counters and PATCH answers only `{success:true}`, so the engine reads the",

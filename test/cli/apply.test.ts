@@ -75,7 +75,7 @@ function expectNothingLeaked(run: CliRun, ...secrets: string[]): void {
 }
 
 describe("apply", () => {
-  test("creates a webhook, seals its secret for the real age binary and secret open, and re-applying makes zero writes", async () => {
+  test("creates a webhook, seals its secret for the real age binary and secret open, and re-applying changes nothing but health-checks again", async () => {
     const key = freshKey();
     const spec = specFor("crm", { description: "CRM sync" });
     const first = await apply(key, spec);
@@ -105,9 +105,10 @@ describe("apply", () => {
     const before = (await requestsOf(control, key)).length;
     const second = await apply(key, spec);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ action: "unchanged", id: result.id, changed: [], sealedSecretPath: null, healthCheck: { skipped: true } });
+    expect(JSON.parse(second.stdout)).toMatchObject({ action: "unchanged", id: result.id, changed: [], sealedSecretPath: null, healthCheck: { success: true, skipped: false, statusCode: 200 } });
     const log = (await requestsOf(control, key)).slice(before);
-    expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/webhooks"]);
+    // Terraform runs apply only to create, replace or re-run a tainted resource: the endpoint is checked again, the webhook left alone.
+    expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/webhooks", `POST /api/webhooks/${result.id}/health-check`]);
     expectNothingLeaked(second, secret, key);
     // The sealed file is not rewritten when nothing was created.
     expect(execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString()).toBe(secret);
@@ -143,7 +144,8 @@ describe("apply", () => {
       const before = (await requestsOf(control, key)).length;
       const again = await apply(key, { ...base, ...steps[3][0] });
       expect(JSON.parse(again.stdout).action).toBe("unchanged");
-      expect(writes((await requestsOf(control, key)).slice(before))).toEqual([]);
+      // Nothing is patched; only the health-check ping goes out again.
+      expect(writes((await requestsOf(control, key)).slice(before)).map((r) => `${r.method} ${r.path}`)).toEqual([`POST /api/webhooks/${created.id}/health-check`]);
     } finally {
       await other.close();
     }
@@ -258,6 +260,28 @@ describe("apply", () => {
     expect(run.stderr).toMatch(/Health-check of webhook .* failed.*The update of url stays applied; re-applying is safe/);
     const [live] = await listWebhooks(emulator.url, key);
     expect(live).toMatchObject({ id: created.id, url: failing.url });
+  });
+
+  test("fails a re-apply after a failed health-check for as long as the endpoint fails, then passes once it answers, on the same webhook", async () => {
+    const key = freshKey();
+    const spec = specFor("flaky");
+    const created = JSON.parse((await apply(key, spec)).stdout);
+    const broken = { ...spec, url: failing.url };
+    expect((await apply(key, broken)).code).toBe(1);
+
+    const again = await apply(key, broken);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(new RegExp(`Health-check of webhook ${created.id} failed.*Webhook ${created.id} is unchanged; re-applying is safe`));
+
+    failing.status = 200;
+    try {
+      const healed = await apply(key, broken);
+      expect(healed.code).toBe(0);
+      expect(JSON.parse(healed.stdout)).toMatchObject({ action: "unchanged", id: created.id, healthCheck: { success: true, statusCode: 200 } });
+    } finally {
+      failing.status = 500;
+    }
+    expect((await listWebhooks(emulator.url, key)).map((w) => w.id)).toEqual([created.id]);
   });
 
   test("deletes the webhook it just created when the sealed file cannot be written, so nothing is orphaned", async () => {

@@ -6,7 +6,7 @@ import type { Webhook } from "../../api/types";
 import { sealSecret, writeSealedFile } from "../../secrets";
 import { SealingConfigError, parseRecipients } from "../../secrets/recipients";
 import { diffWebhook } from "../../webhook/diff";
-import { HEALTH_CHECK_POLICIES, HealthCheckFailedError, SKIPPED_HEALTH_CHECK, runHealthCheck, type HealthCheckOutcome, type HealthCheckPolicy } from "../../webhook/health";
+import { HEALTH_CHECK_POLICIES, HealthCheckFailedError, runHealthCheck, type HealthCheckOutcome, type HealthCheckPolicy } from "../../webhook/health";
 import { PartialCreateError, createWebhook } from "../../webhook/lifecycle";
 import { checkOwnerPart, parseOwnerTag, withOwnerTag, type Owner } from "../../webhook/ownership";
 import { showValue, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../../webhook/spec";
@@ -17,7 +17,8 @@ const HELP = `
 Usage: tuco-webhooks apply [--spec JSON | --spec-file PATH] [--json]
 
 Creates or updates the one webhook a stack declares under a key, seals its one-time secret
-with age, and health-checks it. Safe to re-run: in sync means zero writes.
+with age, and health-checks it (under its policy, also when nothing changed). Safe to re-run:
+in sync means no change to the webhook.
 
 Input (one of):
   --spec JSON         the spec as a JSON string
@@ -221,21 +222,27 @@ async function createAndSeal(client: TucoClient, req: ApplyRequest, log: (m: str
   return { action: "created", id: webhook.id, changed: [], healthCheck, sealedSecretPath: sealedPath };
 }
 
-/** Patches the differing fields of an existing webhook (its description compared without the marker) and health-checks after a change. */
+/**
+ * Patches the differing fields of an existing webhook (its description compared without the
+ * marker), then health-checks it, also when nothing differed: Terraform runs `apply` only when
+ * it creates, replaces or re-runs a tainted resource, so a re-apply after a failed health-check
+ * checks the endpoint again instead of passing on an unchanged webhook.
+ */
 async function reconcile(client: TucoClient, req: ApplyRequest, live: Webhook, userDescription: string | null, log: (m: string) => void): Promise<ApplyResult> {
   const diff = diffWebhook(req.spec, { ...live, description: userDescription });
   if (diff.changed.length === 0) {
     log(`webhook ${live.id} is in sync: nothing to change`);
-    return { action: "unchanged", id: live.id, changed: [], healthCheck: SKIPPED_HEALTH_CHECK, sealedSecretPath: null };
+  } else {
+    const patch = { ...diff.patch, ...(diff.changed.includes("description") ? { description: withOwnerTag(req.spec.description, req.owner) } : {}) };
+    await client.update(live.id, patch);
+    log(`updated webhook ${live.id}: ${diff.changed.join(", ")}`);
   }
-  const patch = { ...diff.patch, ...(diff.changed.includes("description") ? { description: withOwnerTag(req.spec.description, req.owner) } : {}) };
-  await client.update(live.id, patch);
-  log(`updated webhook ${live.id}: ${diff.changed.join(", ")}`);
   const healthCheck = await runHealthCheck(client, { id: live.id, url: req.spec.url }, req.healthCheck, (m) => log(`warning: ${m}`)).catch((err: unknown) => {
-    if (err instanceof HealthCheckFailedError) throw new Error(`${err.message} The update of ${diff.changed.join(", ")} stays applied; re-applying is safe.`);
-    throw err;
+    if (!(err instanceof HealthCheckFailedError)) throw err;
+    const kept = diff.changed.length === 0 ? `Webhook ${live.id} is unchanged` : `The update of ${diff.changed.join(", ")} stays applied`;
+    throw new Error(`${err.message} ${kept}; re-applying is safe and checks it again.`);
   });
-  return { action: "updated", id: live.id, changed: diff.changed, healthCheck, sealedSecretPath: null };
+  return { action: diff.changed.length === 0 ? "unchanged" : "updated", id: live.id, changed: diff.changed, healthCheck, sealedSecretPath: null };
 }
 
 /** Runs a validated apply against the API. */
