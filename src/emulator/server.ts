@@ -278,7 +278,7 @@ class Emulator {
     }
 
     if (this.rateLimit.requestsPerSecond !== null) {
-      const retryAfter = this.rateLimit.take();
+      const retryAfter = this.rateLimit.take(entry.atMs);
       if (retryAfter > 0) return this.answer(res, entry, reply(429, TOO_MANY_REQUESTS, { "retry-after": String(retryAfter) }));
     }
 

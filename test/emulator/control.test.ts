@@ -221,6 +221,25 @@ describe("rate limit", () => {
     }
   });
 
+  test("never accepts more than the limit in any 1000 ms of the request log, across window edges too", async () => {
+    await control.setRateLimit(4);
+    // Bursts of 6 in parallel until the log spans more than two seconds: a window that resets
+    // at fixed edges would accept 4 at the end of one and 4 at the start of the next.
+    let spanMs = 0;
+    while (spanMs < 2200) {
+      await Promise.all(Array.from({ length: 6 }, () => api(emu.url, "GET", "/api/webhooks")));
+      const log = await control.requests();
+      spanMs = Date.parse(log.at(-1)!.at) - Date.parse(log[0].at);
+    }
+    const log = await control.requests();
+    const accepted = log.filter((r) => r.status === 200).map((r) => Date.parse(r.at));
+    for (const start of accepted) expect(accepted.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(4);
+    expect(accepted.length).toBeGreaterThanOrEqual(8);
+    const refused = log.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(log.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+  });
+
   test("rejects a non-positive rate limit", async () => {
     await expect(control.setRateLimit(0)).rejects.toMatchObject({ statusCode: 400 });
   });
