@@ -67,6 +67,18 @@ describe("faults", () => {
     expect(list[0]).toMatchObject(VALID);
   });
 
+  test("commits then answers a status: the create happens, the answer is the injected 500, the webhook is listed", async () => {
+    await control.addFault({ kind: "commit-then-status", method: "POST", path: "/api/webhooks", status: 500 });
+    const r = await api(emu.url, "POST", "/api/webhooks", { body: VALID });
+    expect(r.status).toBe(500);
+    expect(r.body).toEqual({ error: "Internal Server Error" });
+    const list = (await api(emu.url, "GET", "/api/webhooks")).body.webhooks;
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject(VALID);
+    expect((await control.requests())[0]).toMatchObject({ method: "POST", status: 500, fault: "commit-then-status" });
+    await expect(control.addFault({ kind: "commit-then-status" })).rejects.toMatchObject({ statusCode: 400 });
+  });
+
   test("hangs a request until the emulator is reset, without touching the store", async () => {
     await control.addFault({ kind: "hang", method: "POST" });
     const hung = api(emu.url, "POST", "/api/webhooks", { body: VALID });
