@@ -40,7 +40,8 @@ The webhook is found by its ownership marker (the last line of its description:
 it is created, its secret is sealed to seal.path at once (mode 0600), then health-checked;
 a failed health-check under "fail" deletes it and the sealed file again (re-apply is safe).
 
-Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai).
+Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),
+  TUCO_TIMEOUT_MS (ms to wait for each answer, default 30000; a health-check gets 10000 more).
 Exit codes: 0 done, 1 error (nothing half-done is left behind; re-running is safe).
 `;
 
