@@ -387,7 +387,7 @@ export class TucoClient {
       return new TucoTimeoutError(`${where}: no answer within ${timeoutMs} ms. Tuco may be slow or unreachable: try again later, or allow more time with TUCO_TIMEOUT_MS (Pulumi config tuco:timeoutMs).`, timeoutMs, { cause: err });
     }
     const detail = err instanceof Error ? `${code ? `${code}: ` : ""}${err.message}` : String(err);
-    return new TucoConnectionError(`${where}: could not reach Tuco (${detail}). Check TUCO_API_URL and the network, then try again.`, { cause: err });
+    return new TucoConnectionError(`${where}: could not reach Tuco (${detail}). Check TUCO_API_URL (Pulumi config tuco:apiUrl) and the network, then try again.`, { cause: err });
   }
 
   private apiError(method: string, path: string, status: number, body: unknown, retryAfterMs: number | undefined): TucoApiError {
