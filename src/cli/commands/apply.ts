@@ -208,7 +208,11 @@ async function createAndSeal(client: TucoClient, req: ApplyRequest, log: (m: str
   try {
     healthCheck = await runHealthCheck(client, { id: webhook.id, url: req.spec.url }, req.healthCheck, (m) => log(`warning: ${m}`));
   } catch (err) {
-    if (!(err instanceof HealthCheckFailedError)) throw err;
+    if (!(err instanceof HealthCheckFailedError)) {
+      // The check never ran (Tuco or the network failed): the webhook is fine as far as anyone knows.
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`webhook ${webhook.id} was created and its secret sealed to ${sealedPath}, but its health-check could not run: ${why} Re-applying is safe: it keeps this webhook and its sealed secret.`);
+    }
     try {
       await deleteQuietly(client, webhook.id);
     } catch (deleteErr) {
