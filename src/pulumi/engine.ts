@@ -235,15 +235,24 @@ function toOutputs(webhook: Webhook, extra: { secret: string; healthCheck: Healt
 }
 
 /**
- * Runs the health-check under the inputs' policy. Under "fail" a failed check becomes a
- * `PartialApplyError` carrying `outputs` (with the failed outcome), so the webhook stays in state.
+ * Runs the health-check under the inputs' policy, then reads the webhook back. The webhook exists
+ * by now, so any failure becomes a `PartialApplyError` carrying `outputs` (with the secret), and the
+ * webhook stays in state: under "fail" a failed check (with its outcome), and any error of the
+ * check's or the read-back's request (else a new webhook would be orphaned with its secret lost).
  */
 async function healthCheckOrPartial(outputs: WebhookOutputs, provider: unknown, verb: string): Promise<WebhookOutputs> {
   try {
     const outcome = await runHealthCheck(api(), { id: outputs.webhookId, url: outputs.url }, outputs.healthCheck, warnSink);
     return await withLiveValues({ ...outputs, lastHealthCheck: outcome });
   } catch (err) {
-    if (!(err instanceof HealthCheckFailedError)) throw err;
+    if (!(err instanceof HealthCheckFailedError)) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new PartialApplyError(
+        `Webhook ${outputs.webhookId} was ${verb}, but checking it failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`,
+        outputs.webhookId,
+        withProvider(outputs, provider),
+      );
+    }
     const failed = await withLiveValues({ ...outputs, lastHealthCheck: err.outcome }).catch(() => ({ ...outputs, lastHealthCheck: err.outcome }));
     throw new PartialApplyError(
       `${err.message} The webhook was ${verb} and is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`,
@@ -299,20 +308,7 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Webhook
     }
     outputs = toOutputs(created.webhook, { secret: created.secret, healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK });
   }
-  const verb = adoptId ? "adopted" : "created";
-  try {
-    outputs = await healthCheckOrPartial(outputs, inputs.__provider, verb);
-  } catch (err) {
-    if (err instanceof PartialApplyError) throw err;
-    // The webhook exists (and a new one's secret is known only here): whatever failed after it was
-    // made (the health-check request, the read-back), it must reach state, or it is orphaned.
-    const why = err instanceof Error ? err.message : String(err);
-    throw new PartialApplyError(
-      `Webhook ${outputs.webhookId} was ${verb}, but checking it failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`,
-      outputs.webhookId,
-      withProvider(outputs, inputs.__provider),
-    );
-  }
+  outputs = await healthCheckOrPartial(outputs, inputs.__provider, adoptId ? "adopted" : "created");
   return { id: outputs.webhookId, outs: outputs };
 }
 

@@ -270,6 +270,27 @@ describe("a fault after the webhook was made, through the Pulumi provider", () =
   });
 });
 
+describe("a fault after the webhook was patched, through the Pulumi provider", () => {
+  it("fails an update whose health-check request fails as a partial update: state gets the patched values and keeps the secret", async () => {
+    const before = await upNew(host, "patched", args(ok, "patched"));
+    const { inputs } = await host.check(urn("patched"), before.properties, args(ok, "patched", { description: "changed" }));
+    await control.addFault({ kind: "status", status: 500, method: "POST", path: "/api/webhooks/*", times: 5 });
+    const err = await host.update(before.id, urn("patched"), before.properties, inputs).then(
+      () => undefined,
+      (e: unknown) => e as ProviderCallError,
+    );
+    await control.clearFaults();
+    expect(err).toBeInstanceOf(ProviderCallError);
+    expect(err!.details).toMatch(/^Webhook \w+ was updated, but checking it failed: POST \/api\/webhooks\/\w+\/health-check failed on Tuco's side \(500: Internal Server Error\)\./);
+    expect(err!.partial?.id).toBe(before.id);
+    expect(outputsOf(err!.partial!.properties)).toMatchObject({ description: "changed", secret: before.properties.secret });
+
+    const fixed = await host.update(before.id, urn("patched"), err!.partial!.properties, inputs);
+    expect(fixed.properties.lastHealthCheck).toMatchObject({ success: true });
+    await expectApiMatchesState(new Map([["patched", { id: before.id, properties: fixed.properties }]]), ok);
+  });
+});
+
 describe("the tuco:timeoutMs config", () => {
   it("rejects a value that is not milliseconds, naming the config, the value and the fix, before any request", async () => {
     const wrong = await startHost({ "tuco:apiKey": KEY, "tuco:apiUrl": emulator.url, "tuco:timeoutMs": "30s" });
