@@ -21,7 +21,13 @@ export interface ApiFault {
   readonly outcome: Outcome | Readonly<Record<Op, Outcome>>;
   /** A failure's message: the cause, then the next step. */
   readonly message?: RegExp;
+  /** What a create that succeeded anyway tells the user it did (on the CLI's stderr, as a warning from the Pulumi host). */
+  readonly createNotice?: RegExp;
 }
+
+/** A create whose webhook was made but whose secret never arrived: the twin is replaced, and the user is told. */
+const replacedTwin = (how: string) =>
+  new RegExp(`Creating webhook "created" reached Tuco but ${how}\\. Tuco created it as \\w+, but its one-time signing secret never arrived .* Deleting \\w+, whose secret is lost, and creating the webhook again\\.`);
 
 const SERVER_500 = /failed on Tuco's side \(500: Internal Server Error\).*(Try again later|apply again later)\./;
 
@@ -39,13 +45,14 @@ export const API_FAULTS: readonly ApiFault[] = [
     message: /could not reach Tuco \(ECONNREFUSED.*\)\. Check TUCO_API_URL \(Pulumi config tuco:apiUrl\) and the network, then try again\./,
   },
   { name: "no answer (timeout)", fault: { kind: "hang" }, outcome: "retried" },
-  { name: "answer lost after the change was made", fault: { kind: "commit-then-drop" }, outcome: "retried" },
+  { name: "answer lost after the change was made", fault: { kind: "commit-then-drop" }, outcome: "retried", createNotice: replacedTwin("its answer was lost \\(no connection \\(\\w+\\)\\)") },
   {
     // A create's lost secret is recovered (the secretless twin is replaced); a 500 to anything else is not retried.
     name: "500 after the change was made",
     fault: { kind: "commit-then-status", status: 500 },
     outcome: { create: "retried", update: "fails", read: "fails", delete: "fails" },
     message: SERVER_500,
+    createNotice: replacedTwin("it answered 500 Internal Server Error"),
   },
 ];
 

@@ -168,6 +168,7 @@ describe.concurrent("each API fault through the CLI the provisioners run: apply 
             failed.push(op);
           }
         });
+        if (row.createNotice) expect(runs[0].stderr).toMatch(row.createNotice);
         // No orphan and no duplicate even right after a failure: every webhook is one of the stack's keys.
         const afterFaults = await liveByKey(w);
         expect([...afterFaults.keys()].every((k) => ["created", "updated", "deleted"].includes(k))).toBe(true);

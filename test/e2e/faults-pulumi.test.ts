@@ -173,6 +173,7 @@ describe("each API fault through the Pulumi provider: create, update, refresh an
           failed.add(op);
         }
       }
+      if (row.createNotice) expect(await host.waitForStderr(row.createNotice)).toBeTruthy();
       if (created.status === "fulfilled") state.set("created", created.value);
       if (updated.status === "fulfilled") state.set("updated", { id: old("updated").id, properties: updated.value.properties });
       if (refreshed.status === "fulfilled") {
