@@ -16,7 +16,7 @@ import {
   type ApiErrorDetails,
   type TucoError,
 } from "./errors";
-import { DEFAULT_RETRY_POLICY, backoffDelayMs, parseRetryAfter, type RetryPolicy } from "./retry";
+import { backoffDelayMs, parseRetryAfter, rateLimitDelayMs, retryPolicy, type RetryPolicy } from "./retry";
 import {
   DEFAULT_API_URL,
   type CreateWebhookInput,
@@ -32,11 +32,11 @@ export interface TucoClientOptions {
   readonly apiKey: string;
   /** @default "https://app.tuco.ai" */
   readonly apiUrl?: string;
-  /** Time to wait for an answer to one request. @default 30000 */
+  /** Time to wait for an answer to one request. @default 30000 (`DEFAULT_TIMEOUT_MS`) */
   readonly timeoutMs?: number;
-  /** Time to wait for a health-check: Tuco waits up to 10 s for the endpoint, plus margin. @default 25000 */
+  /** Time to wait for a health-check: Tuco waits up to 10 s for the endpoint, on top of the request itself. @default - timeoutMs + 10000 */
   readonly healthCheckTimeoutMs?: number;
-  /** @default DEFAULT_RETRY_POLICY */
+  /** @default DEFAULT_RETRY_POLICY (see `retryPolicy` for how a partial policy is completed) */
   readonly retry?: Partial<RetryPolicy>;
   /** Keep-alive connections in the pool. @default 16 */
   readonly connections?: number;
@@ -53,17 +53,55 @@ export interface RetryInfo {
   readonly reason: string;
 }
 
-/** Reads `TUCO_API_URL` and `TUCO_API_KEY`; explicit values win. Throws `TucoConfigError` naming the variable to set. */
+/** Time to wait for an answer to one request unless `TUCO_TIMEOUT_MS` (Pulumi config `tuco:timeoutMs`) says otherwise, in ms. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** How long Tuco waits for the endpoint during a health-check (its documented 10 s): the health-check request gets this on top of its timeout. */
+export const HEALTH_CHECK_ENDPOINT_WAIT_MS = 10_000;
+/** Bounds of `TUCO_TIMEOUT_MS` / `tuco:timeoutMs`, in ms. Below 100 ms is almost surely seconds typed as milliseconds. */
+export const TIMEOUT_MS_RANGE = { min: 100, max: 600_000 } as const;
+
+/** Where a client's connection settings come from. */
+export interface ApiConfig {
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  /** Absent: `DEFAULT_TIMEOUT_MS`. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Parses a request timeout given as text (an environment variable or a Pulumi config value).
+ * Throws `TucoConfigError` naming the setting (`name`), the bad value and how to fix it (`fix`).
+ */
+export function parseTimeoutMs(value: string, name: string, fix: string): number {
+  const text = value.trim();
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  const { min, max } = TIMEOUT_MS_RANGE;
+  if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+  const why = Number.isSafeInteger(n)
+    ? n < min
+      ? `is below ${min} ms (it is in milliseconds: 30 s is 30000)`
+      : `is above ${max} ms (10 minutes)`
+    : `is not a whole number of milliseconds`;
+  throw new TucoConfigError(`${name} ${JSON.stringify(value)} ${why}: ${fix} a value from ${min} to ${max}, e.g. ${DEFAULT_TIMEOUT_MS} (the default), or leave it unset.`);
+}
+
+/**
+ * Reads `TUCO_API_URL`, `TUCO_API_KEY` and `TUCO_TIMEOUT_MS`; explicit values win.
+ * Throws `TucoConfigError` naming the variable to set or fix, before any request.
+ */
 export function resolveApiConfig(
-  explicit: { apiUrl?: string; apiKey?: string } = {},
+  explicit: { apiUrl?: string; apiKey?: string; timeoutMs?: number } = {},
   env: NodeJS.ProcessEnv = process.env,
-): { apiUrl: string; apiKey: string } {
+): ApiConfig {
   const apiKey = explicit.apiKey || env.TUCO_API_KEY || "";
   const apiUrl = explicit.apiUrl || env.TUCO_API_URL || DEFAULT_API_URL;
   if (apiKey === "") {
     throw new TucoConfigError("No Tuco API key: set TUCO_API_KEY (or the tuco:apiKey Pulumi config, as a secret) to your workspace key (tuco_sk_...).");
   }
-  return { apiUrl, apiKey };
+  const rawTimeout = env.TUCO_TIMEOUT_MS;
+  const timeoutMs =
+    explicit.timeoutMs ?? (rawTimeout !== undefined && rawTimeout !== "" ? parseTimeoutMs(rawTimeout, "TUCO_TIMEOUT_MS", "set it to") : undefined);
+  return timeoutMs === undefined ? { apiUrl, apiKey } : { apiUrl, apiKey, timeoutMs };
 }
 
 type Outcome = "not-sent" | "no-answer";
@@ -85,9 +123,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * The Tuco webhook REST API over one keep-alive connection pool.
  * Reads (GET), PATCH, DELETE and health-checks are retried with backoff on 429, 502, 503,
  * 504, timeouts and dropped connections. A create is retried only when the API provably did
- * not act on it (429, refused connection); when its outcome is unknown the client lists the
- * workspace to find out, and fails with `TucoCreateOutcomeUnknownError`, never leaving a
- * silent duplicate.
+ * not act on it (429, refused connection); when its outcome is unknown (any 5xx, a dropped
+ * connection, a timeout) the client lists the workspace to find out, and fails with
+ * `TucoCreateOutcomeUnknownError`, never leaving a silent duplicate.
+ * A 429 with `Retry-After` holds every request of this client until then (one client serves a
+ * whole Pulumi stack, whose resources run in parallel), released at random over the next second.
  */
 export class TucoClient {
   readonly apiUrl: string;
@@ -100,6 +140,8 @@ export class TucoClient {
   private readonly healthCheckTimeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly onRetry: ((info: RetryInfo) => void) | undefined;
+  /** No request is sent before this time (ms): Tuco answered 429 with Retry-After. */
+  private pausedUntil = 0;
 
   constructor(options: TucoClientOptions) {
     if (typeof options.apiKey !== "string" || options.apiKey === "") {
@@ -118,9 +160,9 @@ export class TucoClient {
     this.apiUrl = raw;
     this.apiKey = options.apiKey;
     this.basePath = url.pathname.replace(/\/+$/, "");
-    this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? 25_000;
-    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? this.timeoutMs + HEALTH_CHECK_ENDPOINT_WAIT_MS;
+    this.retry = retryPolicy(options.retry);
     this.onRetry = options.onRetry;
     this.origin = url.origin;
     this.connections = options.connections ?? 16;
@@ -139,9 +181,9 @@ export class TucoClient {
     return this.poolInstance;
   }
 
-  /** A client configured from `TUCO_API_URL` / `TUCO_API_KEY`, with explicit options winning. */
+  /** A client configured from `TUCO_API_URL` / `TUCO_API_KEY` / `TUCO_TIMEOUT_MS`, with explicit options winning. */
   static fromEnv(options: Partial<TucoClientOptions> = {}, env: NodeJS.ProcessEnv = process.env): TucoClient {
-    return new TucoClient({ ...options, ...resolveApiConfig({ apiUrl: options.apiUrl, apiKey: options.apiKey }, env) });
+    return new TucoClient({ ...options, ...resolveApiConfig({ apiUrl: options.apiUrl, apiKey: options.apiKey, timeoutMs: options.timeoutMs }, env) });
   }
 
   /** Every webhook of the key's workspace, newest first. */
@@ -186,10 +228,18 @@ export class TucoClient {
         const made = await this.findLostCreate(input, startedAt);
         if (made) {
           throw new TucoCreateOutcomeUnknownError(
-            `Creating webhook ${JSON.stringify(input.name)} reached Tuco but its answer was lost (${err.reason}). Tuco created it as ${made.id}, ` +
+            `Creating webhook ${JSON.stringify(input.name)} reached Tuco but ${err.reason}. Tuco created it as ${made.id}, ` +
               `but its one-time signing secret never arrived and cannot be retrieved. Delete it (tuco-webhooks delete --id ${made.id}) and apply again.`,
             made,
             { cause: err.cause },
+          );
+        }
+        if (!err.retryable && err.cause instanceof TucoServerError) {
+          const { cause } = err;
+          throw new TucoServerError(
+            "SERVER_ERROR",
+            cause,
+            `${cause.message.replace(/\. Try again later\.$/, "")}; Tuco did not create webhook ${JSON.stringify(input.name)} (checked by listing the workspace). Nothing was lost: apply again later.`,
           );
         }
         if (attempt >= this.retry.retries) {
@@ -199,7 +249,7 @@ export class TucoClient {
             { cause: err.cause },
           );
         }
-        await this.wait("POST", "/api/webhooks", attempt + 1, undefined, `${err.reason} (Tuco did not create it)`);
+        await this.wait("POST", "/api/webhooks", attempt + 1, backoffDelayMs(this.retry, attempt + 1), `${err.reason} (Tuco did not create it)`);
       }
     }
   }
@@ -244,17 +294,21 @@ export class TucoClient {
   ): Promise<unknown> {
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     let previousNoAnswer = false;
-    for (let attempt = 0; ; attempt++) {
+    let retried = 0;
+    let rateLimited = 0;
+    for (;;) {
+      await this.whilePaused();
       let result: Attempt;
       try {
         result = await this.send(method, path, payload, timeoutMs);
       } catch (err) {
         const outcome = classify(err);
         const error = this.transportError(method, path, err, timeoutMs);
-        if (opts.create && outcome === "no-answer") throw new LostCreateError(error.message, err);
-        if (attempt < this.retry.retries) {
+        if (opts.create && outcome === "no-answer") throw new LostCreateError(`its answer was lost (${transportReason(err, timeoutMs)})`, err, true);
+        if (retried < this.retry.retries) {
+          retried++;
           previousNoAnswer = previousNoAnswer || outcome === "no-answer";
-          await this.wait(method, path, attempt + 1, undefined, error.message);
+          await this.wait(method, path, retried + rateLimited, backoffDelayMs(this.retry, retried), transportReason(err, timeoutMs));
           continue;
         }
         throw error;
@@ -264,21 +318,37 @@ export class TucoClient {
       if (status === 404 && opts.deleteRetryGoneIsSuccess && previousNoAnswer) return { success: true };
       const retryAfterMs = parseRetryAfter(result.headers["retry-after"]);
       const error = this.apiError(method, path, status, body, retryAfterMs);
-      if (RETRYABLE_STATUS.has(status)) {
-        // A 5xx answer to a create leaves its outcome unknown; a 429 means it was refused.
-        if (opts.create && status !== 429) throw new LostCreateError(error.message, error);
-        const tooLong = retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs;
-        if (attempt < this.retry.retries && !tooLong) {
-          await this.wait(method, path, attempt + 1, retryAfterMs, error.message);
+      const tooLong = retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs;
+      if (status === 429) {
+        // Refused without acting on it: safe to retry for every method, the create included.
+        if (rateLimited < this.retry.rateLimitRetries && !tooLong) {
+          rateLimited++;
+          if (retryAfterMs !== undefined) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + retryAfterMs);
+          await this.wait(method, path, retried + rateLimited, rateLimitDelayMs(this.retry, rateLimited, retryAfterMs), statusReason(status, error.apiMessage));
           continue;
         }
+        throw error;
+      }
+      // Any 5xx answer to a create leaves its outcome unknown: Tuco may have made the webhook.
+      if (opts.create && status >= 500) throw new LostCreateError(`it ${statusReason(status, error.apiMessage)}`, error, RETRYABLE_STATUS.has(status));
+      if (RETRYABLE_STATUS.has(status) && retried < this.retry.retries && !tooLong) {
+        retried++;
+        await this.wait(method, path, retried + rateLimited, backoffDelayMs(this.retry, retried, retryAfterMs), statusReason(status, error.apiMessage));
+        continue;
       }
       throw error;
     }
   }
 
-  private async wait(method: string, path: string, attempt: number, retryAfterMs: number | undefined, reason: string): Promise<void> {
-    const delayMs = Math.round(backoffDelayMs(this.retry, attempt, retryAfterMs));
+  /** Holds a request while Tuco has asked this client to wait; waiters wake at random over the next second, not all at once. */
+  private async whilePaused(): Promise<void> {
+    for (let now = Date.now(); now < this.pausedUntil; now = Date.now()) {
+      await sleep(this.pausedUntil - now + Math.random() * Math.min(1000, this.retry.maxDelayMs));
+    }
+  }
+
+  private async wait(method: string, path: string, attempt: number, delay: number, reason: string): Promise<void> {
+    const delayMs = Math.round(delay);
     this.onRetry?.({ method, path, attempt, delayMs, reason });
     await sleep(delayMs);
   }
@@ -314,10 +384,10 @@ export class TucoClient {
     const code = (err as { code?: string })?.code ?? "";
     const where = `${method} ${this.apiUrl}${path}`;
     if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-      return new TucoTimeoutError(`${where}: no answer within ${timeoutMs} ms. Tuco may be slow or unreachable; try again later.`, timeoutMs, { cause: err });
+      return new TucoTimeoutError(`${where}: no answer within ${timeoutMs} ms. Tuco may be slow or unreachable: try again later, or allow more time with TUCO_TIMEOUT_MS (Pulumi config tuco:timeoutMs).`, timeoutMs, { cause: err });
     }
     const detail = err instanceof Error ? `${code ? `${code}: ` : ""}${err.message}` : String(err);
-    return new TucoConnectionError(`${where}: could not reach Tuco (${detail}). Check TUCO_API_URL and the network, then try again.`, { cause: err });
+    return new TucoConnectionError(`${where}: could not reach Tuco (${detail}). Check TUCO_API_URL (Pulumi config tuco:apiUrl) and the network, then try again.`, { cause: err });
   }
 
   private apiError(method: string, path: string, status: number, body: unknown, retryAfterMs: number | undefined): TucoApiError {
@@ -356,14 +426,29 @@ export class TucoClient {
   }
 }
 
-/** Internal: a create whose outcome is unknown; `create` settles it by listing. */
+/**
+ * Internal: a create whose outcome is unknown; `create` settles it by listing. `reason` completes
+ * "Tuco got the create but ..."; `retryable`: may be tried again once listing proves nothing was made.
+ */
 class LostCreateError extends Error {
   constructor(
     readonly reason: string,
     override readonly cause: unknown,
+    readonly retryable: boolean,
   ) {
     super(reason);
   }
+}
+
+/** Why a request is retried, in a few words, for `onRetry`. */
+function statusReason(status: number, apiMessage: string): string {
+  return `answered ${status} ${apiMessage || REASONS[status] || ""}`.trimEnd();
+}
+
+function transportReason(err: unknown, timeoutMs: number): string {
+  const code = (err as { code?: string })?.code ?? "";
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return `no answer within ${timeoutMs} ms`;
+  return `no connection (${code || (err instanceof Error ? err.message : String(err))})`;
 }
 
 function classify(err: unknown): Outcome {

@@ -82,7 +82,7 @@ export function parseFlags<F extends FlagSpec>(
   }
 }
 
-/** The API client configured from TUCO_API_URL / TUCO_API_KEY, logging retries to stderr. */
+/** The API client configured from TUCO_API_URL / TUCO_API_KEY / TUCO_TIMEOUT_MS, logging retries to stderr. */
 export function clientFromEnv(log: (message: string) => void): TucoClient {
   withhold(process.env.TUCO_API_KEY);
   return TucoClient.fromEnv({

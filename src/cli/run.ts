@@ -21,7 +21,7 @@ function usage(): string {
     ...lines,
     "",
     "Run `tuco-webhooks <command> --help` for a command's options.",
-    "Environment: TUCO_API_URL (default https://app.tuco.ai), TUCO_API_KEY.",
+    "Environment: TUCO_API_URL (default https://app.tuco.ai), TUCO_API_KEY, TUCO_TIMEOUT_MS (default 30000).",
     "Exit codes: 0 success, 1 error, 2 drift found (drift only).",
   ].join("\n");
 }

@@ -1,7 +1,7 @@
 /** What a fault does to a matching `/api/*` request. */
-export type FaultKind = "status" | "drop" | "commit-then-drop" | "hang" | "latency";
+export type FaultKind = "status" | "drop" | "commit-then-drop" | "commit-then-status" | "hang" | "latency";
 
-export const FAULT_KINDS: readonly FaultKind[] = ["status", "drop", "commit-then-drop", "hang", "latency"];
+export const FAULT_KINDS: readonly FaultKind[] = ["status", "drop", "commit-then-drop", "commit-then-status", "hang", "latency"];
 
 /** A fault to inject, as `POST /_emulator/faults` takes it. */
 export interface FaultSpec {
@@ -12,11 +12,11 @@ export interface FaultSpec {
   readonly path?: string;
   /** How many matching requests it affects. @default 1, unlimited for "latency" */
   readonly times?: number;
-  /** Status to answer, for kind "status". */
+  /** Status to answer, for kinds "status" and "commit-then-status". */
   readonly status?: number;
-  /** Seconds for a Retry-After header, for kind "status". @default - no header */
+  /** Seconds for a Retry-After header, for kinds "status" and "commit-then-status". @default - no header */
   readonly retryAfter?: number;
-  /** Body to answer, for kind "status". @default - {"error": "<reason phrase>"} */
+  /** Body to answer, for kinds "status" and "commit-then-status". @default - {"error": "<reason phrase>"} */
   readonly body?: Record<string, unknown>;
   /** Delay before handling, for kind "latency". */
   readonly latencyMs?: number;
@@ -48,8 +48,8 @@ export function parseFault(input: unknown): FaultSpec | { readonly error: string
     return { error: `path must start with "/" (exact path, or a prefix ending in "*"); got ${JSON.stringify(path)}` };
   }
   if (times !== undefined && (!isNonNegativeInteger(times) || times === 0)) return { error: `times must be a positive integer; got ${JSON.stringify(times)}` };
-  if (kind === "status" && !(isNonNegativeInteger(status) && status >= 100 && status <= 599)) {
-    return { error: `status must be an integer from 100 to 599 for kind "status"; got ${JSON.stringify(status)}` };
+  if ((kind === "status" || kind === "commit-then-status") && !(isNonNegativeInteger(status) && status >= 100 && status <= 599)) {
+    return { error: `status must be an integer from 100 to 599 for kind "${kind}"; got ${JSON.stringify(status)}` };
   }
   if (retryAfter !== undefined && !isNonNegativeInteger(retryAfter)) return { error: `retryAfter must be whole seconds >= 0; got ${JSON.stringify(retryAfter)}` };
   if (body !== undefined && !isRecord(body)) return { error: "body must be a JSON object" };

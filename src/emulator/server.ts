@@ -257,11 +257,16 @@ class Emulator {
       const fault = this.faults.takeFault(method, path);
       if (fault) {
         entry.fault = fault.kind;
+        const faultReply = (): Reply => {
+          const headers: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
+          return reply(fault.status!, fault.body ?? { error: STATUS_CODES[fault.status!] ?? "Error" }, headers);
+        };
         switch (fault.kind) {
-          case "status": {
-            const headers: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
-            return this.answer(res, entry, reply(fault.status!, fault.body ?? { error: STATUS_CODES[fault.status!] ?? "Error" }, headers));
-          }
+          case "status":
+            return this.answer(res, entry, faultReply());
+          case "commit-then-status":
+            await this.route(ws, method, path, parsed);
+            return this.answer(res, entry, faultReply());
           case "drop":
             res.destroy();
             return;
@@ -278,7 +283,7 @@ class Emulator {
     }
 
     if (this.rateLimit.requestsPerSecond !== null) {
-      const retryAfter = this.rateLimit.take();
+      const retryAfter = this.rateLimit.take(entry.atMs);
       if (retryAfter > 0) return this.answer(res, entry, reply(429, TOO_MANY_REQUESTS, { "retry-after": String(retryAfter) }));
     }
 

@@ -4,7 +4,7 @@
  * so `refresh` and `destroy` always run the installed code, never a copy frozen in state.
  * It maps the engine's calls onto the shared model (`webhook/`) and the API client (`api/`).
  */
-import { TucoClient, resolveApiConfig } from "../api/client";
+import { TucoClient, parseTimeoutMs, resolveApiConfig } from "../api/client";
 import { TucoError, TucoNotFoundError } from "../api/errors";
 import type { Webhook } from "../api/types";
 import { diffWebhook } from "../webhook/diff";
@@ -40,10 +40,12 @@ export interface WebhookOutputs extends WebhookInputs {
   readonly secret: string;
 }
 
-/** Where the engine reads its credentials: Pulumi config first, then the environment. */
+/** Where the engine reads its settings: Pulumi config first, then the environment. */
 export interface EngineSettings {
   readonly apiKey?: string;
   readonly apiUrl?: string;
+  /** `tuco:timeoutMs` as configured (text); validated when the client is made. */
+  readonly timeoutMs?: string;
 }
 
 /** The subset of Pulumi's dynamic `Config` the engine reads. */
@@ -69,7 +71,7 @@ let settings: EngineSettings = {};
 let client: TucoClient | undefined;
 let warnSink: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`);
 
-/** Takes `tuco:apiKey` / `tuco:apiUrl` from the Pulumi config the host passes to `configure`. */
+/** Takes `tuco:apiKey` / `tuco:apiUrl` / `tuco:timeoutMs` from the Pulumi config the host passes to `configure`. */
 export function configure(req: { config?: ConfigSource } | undefined): void {
   const read = (key: string): string | undefined => {
     try {
@@ -80,10 +82,10 @@ export function configure(req: { config?: ConfigSource } | undefined): void {
       return undefined;
     }
   };
-  setSettings({ apiKey: read("tuco:apiKey"), apiUrl: read("tuco:apiUrl") });
+  setSettings({ apiKey: read("tuco:apiKey"), apiUrl: read("tuco:apiUrl"), timeoutMs: read("tuco:timeoutMs") });
 }
 
-/** Replaces the credentials (explicit values win over TUCO_API_KEY / TUCO_API_URL) and drops the cached client. */
+/** Replaces the settings (explicit values win over TUCO_API_KEY / TUCO_API_URL / TUCO_TIMEOUT_MS) and drops the cached client. */
 export function setSettings(next: EngineSettings): void {
   settings = next;
   const old = client;
@@ -98,8 +100,16 @@ export function setWarn(sink: (message: string) => void): (message: string) => v
   return previous;
 }
 
+/**
+ * The one client of this host process, shared by every resource operation (so its retries and
+ * rate-limit pacing see all of them). Bad settings throw here, before any request: `configure`
+ * must not throw, because the host caches the provider before configuring it.
+ */
 function api(): TucoClient {
-  client ??= new TucoClient(resolveApiConfig(settings, process.env));
+  if (client === undefined) {
+    const timeoutMs = settings.timeoutMs === undefined ? undefined : parseTimeoutMs(settings.timeoutMs, "Pulumi config tuco:timeoutMs", "run `pulumi config set tuco:timeoutMs` with");
+    client = new TucoClient(resolveApiConfig({ apiKey: settings.apiKey, apiUrl: settings.apiUrl, timeoutMs }, process.env));
+  }
   return client;
 }
 
@@ -225,15 +235,24 @@ function toOutputs(webhook: Webhook, extra: { secret: string; healthCheck: Healt
 }
 
 /**
- * Runs the health-check under the inputs' policy. Under "fail" a failed check becomes a
- * `PartialApplyError` carrying `outputs` (with the failed outcome), so the webhook stays in state.
+ * Runs the health-check under the inputs' policy, then reads the webhook back. The webhook exists
+ * by now, so any failure becomes a `PartialApplyError` carrying `outputs` (with the secret), and the
+ * webhook stays in state: under "fail" a failed check (with its outcome), and any error of the
+ * check's or the read-back's request (else a new webhook would be orphaned with its secret lost).
  */
 async function healthCheckOrPartial(outputs: WebhookOutputs, provider: unknown, verb: string): Promise<WebhookOutputs> {
   try {
     const outcome = await runHealthCheck(api(), { id: outputs.webhookId, url: outputs.url }, outputs.healthCheck, warnSink);
     return await withLiveValues({ ...outputs, lastHealthCheck: outcome });
   } catch (err) {
-    if (!(err instanceof HealthCheckFailedError)) throw err;
+    if (!(err instanceof HealthCheckFailedError)) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new PartialApplyError(
+        `Webhook ${outputs.webhookId} was ${verb}, but checking it failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`,
+        outputs.webhookId,
+        withProvider(outputs, provider),
+      );
+    }
     const failed = await withLiveValues({ ...outputs, lastHealthCheck: err.outcome }).catch(() => ({ ...outputs, lastHealthCheck: err.outcome }));
     throw new PartialApplyError(
       `${err.message} The webhook was ${verb} and is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`,

@@ -26,8 +26,9 @@ function loadEngine(): typeof import("./engine") {
 
 /**
  * The Tuco webhook dynamic provider. Every method delegates to `tuco-webhooks/pulumi/engine`,
- * loaded at run time; credentials come from `configure` (Pulumi config `tuco:apiKey`,
- * `tuco:apiUrl`) or the environment at run time and are never captured here.
+ * loaded at run time; settings come from `configure` (Pulumi config `tuco:apiKey`,
+ * `tuco:apiUrl`, `tuco:timeoutMs`) or the environment (`TUCO_API_KEY`, `TUCO_API_URL`,
+ * `TUCO_TIMEOUT_MS`) at run time and are never captured here.
  * If `create` fails after the webhook was made, the error carries `id` and `properties`
  * and the webhook stays in state (a partial create); `diff` never asks for a replacement.
  */

@@ -218,6 +218,17 @@ describe("TucoClient: each error class", () => {
     expect(err).toMatchObject({ code: "TIMEOUT", timeoutMs: 200 });
   });
 
+  it("reads TUCO_TIMEOUT_MS and rejects a bad one naming the variable, the value and the fix", () => {
+    expect(resolveApiConfig({}, { TUCO_API_KEY: KEY, TUCO_TIMEOUT_MS: "1500" })).toEqual({ apiKey: KEY, apiUrl: "https://app.tuco.ai", timeoutMs: 1500 });
+    expect(resolveApiConfig({ timeoutMs: 900 }, { TUCO_API_KEY: KEY, TUCO_TIMEOUT_MS: "1500" }).timeoutMs).toBe(900);
+    expect(() => resolveApiConfig({}, { TUCO_API_KEY: KEY, TUCO_TIMEOUT_MS: "30s" })).toThrow(
+      'TUCO_TIMEOUT_MS "30s" is not a whole number of milliseconds: set it to a value from 100 to 600000, e.g. 30000 (the default), or leave it unset.',
+    );
+    expect(() => resolveApiConfig({}, { TUCO_API_KEY: KEY, TUCO_TIMEOUT_MS: "30" })).toThrow(/TUCO_TIMEOUT_MS "30" is below 100 ms \(it is in milliseconds: 30 s is 30000\)/);
+    expect(() => resolveApiConfig({}, { TUCO_API_KEY: KEY, TUCO_TIMEOUT_MS: "3600000" })).toThrow(/is above 600000 ms/);
+    expect(() => resolveApiConfig({}, { TUCO_API_KEY: KEY, TUCO_TIMEOUT_MS: "-5" })).toThrow(TucoConfigError);
+  });
+
   it("rejects a missing API key or a bad API URL before any request", () => {
     expect(() => new TucoClient({ apiKey: "" })).toThrow(TucoConfigError);
     expect(() => resolveApiConfig({}, {})).toThrow(/set TUCO_API_KEY/);
@@ -299,6 +310,56 @@ describe("TucoClient retries", () => {
     await client.healthCheck(webhook.id);
     const ping = receiver.received.at(-1)!;
     expect(checkTucoSignature(ping.rawBody, ping.headers["x-tuco-signature"], secret).ok).toBe(true);
+  });
+
+  it("keeps retrying a request refused with 429 beyond the error retries, up to rateLimitRetries", async () => {
+    await control.addFault({ kind: "status", status: 429, retryAfter: 0, times: 6, path: "/api/webhooks", method: "GET" });
+    expect(await client.list()).toEqual([]);
+    expect((await control.requests()).map((r) => r.status)).toEqual([429, 429, 429, 429, 429, 429, 200]);
+    expect(retries.map((r) => r.reason)).toEqual(Array(6).fill("answered 429 Too Many Requests"));
+
+    await control.clearRequests();
+    const twice = new TucoClient({ apiUrl: emulator.url, apiKey: KEY, retry: { ...FAST, rateLimitRetries: 2 } });
+    await control.addFault({ kind: "status", status: 429, retryAfter: 0, times: 5, path: "/api/webhooks", method: "GET" });
+    const err = await rejection(twice.list());
+    await twice.close();
+    expect(err).toBeInstanceOf(TucoRateLimitError);
+    expect((await control.requests()).map((r) => r.status)).toEqual([429, 429, 429]);
+  });
+
+  it("holds every request of the client until the Retry-After of a 429 has passed", async () => {
+    const { id } = await client.create(body());
+    await control.clearRequests();
+    await control.addFault({ kind: "status", status: 429, retryAfter: 1, path: "/api/webhooks", method: "GET" });
+    const listing = client.list();
+    // Send the second request only once Tuco has refused the first.
+    while (!(await control.requests()).some((r) => r.status === 429)) await new Promise((r) => setImmediate(r));
+    const [got] = await Promise.all([client.get(id), listing]);
+    expect(got.id).toBe(id);
+    const log = await control.requests();
+    const refusedAt = Date.parse(log.find((r) => r.status === 429)!.at);
+    const later = log.filter((r) => r.status !== 429);
+    expect(later.map((r) => `${r.method} ${r.path}`).sort()).toEqual(["GET /api/webhooks", `GET /api/webhooks/${id}`]);
+    for (const r of later) expect(Date.parse(r.at) - refusedAt).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("lists after a 500 to a create: a webhook Tuco made anyway is named, never left as a silent orphan", async () => {
+    await control.addFault({ kind: "commit-then-status", status: 500, method: "POST", path: "/api/webhooks" });
+    const err = await rejection(client.create(body()));
+    expect(err).toBeInstanceOf(TucoCreateOutcomeUnknownError);
+    const listed = await client.list();
+    expect(listed).toHaveLength(1);
+    expect(err).toMatchObject({ created: true, webhook: { id: listed[0].id } });
+    expect(err.message).toMatch(/reached Tuco but it answered 500 Internal Server Error\. Tuco created it as/);
+  });
+
+  it("fails a create answered 500 without retrying it, saying that listing proved nothing was made", async () => {
+    await control.addFault({ kind: "status", status: 500, method: "POST", path: "/api/webhooks" });
+    const err = await rejection(client.create(body()));
+    expect(err).toBeInstanceOf(TucoServerError);
+    expect(err.message).toMatch(/failed on Tuco's side \(500: Internal Server Error\); Tuco did not create webhook "crm" \(checked by listing the workspace\)\. Nothing was lost: apply again later\./);
+    expect((await control.requests()).map((r) => `${r.method} ${r.status}`)).toEqual(["POST 500", "GET 200"]);
+    expect(await client.list()).toEqual([]);
   });
 
   it("reuses keep-alive connections across requests", async () => {

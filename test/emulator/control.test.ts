@@ -67,6 +67,18 @@ describe("faults", () => {
     expect(list[0]).toMatchObject(VALID);
   });
 
+  test("commits then answers a status: the create happens, the answer is the injected 500, the webhook is listed", async () => {
+    await control.addFault({ kind: "commit-then-status", method: "POST", path: "/api/webhooks", status: 500 });
+    const r = await api(emu.url, "POST", "/api/webhooks", { body: VALID });
+    expect(r.status).toBe(500);
+    expect(r.body).toEqual({ error: "Internal Server Error" });
+    const list = (await api(emu.url, "GET", "/api/webhooks")).body.webhooks;
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject(VALID);
+    expect((await control.requests())[0]).toMatchObject({ method: "POST", status: 500, fault: "commit-then-status" });
+    await expect(control.addFault({ kind: "commit-then-status" })).rejects.toMatchObject({ statusCode: 400 });
+  });
+
   test("hangs a request until the emulator is reset, without touching the store", async () => {
     await control.addFault({ kind: "hang", method: "POST" });
     const hung = api(emu.url, "POST", "/api/webhooks", { body: VALID });
@@ -219,6 +231,25 @@ describe("rate limit", () => {
     } finally {
       await limited.close();
     }
+  });
+
+  test("never accepts more than the limit in any 1000 ms of the request log, across window edges too", async () => {
+    await control.setRateLimit(4);
+    // Bursts of 6 in parallel until the log spans more than two seconds: a window that resets
+    // at fixed edges would accept 4 at the end of one and 4 at the start of the next.
+    let spanMs = 0;
+    while (spanMs < 2200) {
+      await Promise.all(Array.from({ length: 6 }, () => api(emu.url, "GET", "/api/webhooks")));
+      const log = await control.requests();
+      spanMs = Date.parse(log.at(-1)!.at) - Date.parse(log[0].at);
+    }
+    const log = await control.requests();
+    const accepted = log.filter((r) => r.status === 200).map((r) => Date.parse(r.at));
+    for (const start of accepted) expect(accepted.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(4);
+    expect(accepted.length).toBeGreaterThanOrEqual(8);
+    const refused = log.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(log.every((r) => r.status === 200 || r.status === 429)).toBe(true);
   });
 
   test("rejects a non-positive rate limit", async () => {

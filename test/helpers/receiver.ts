@@ -15,6 +15,8 @@ export interface TestReceiver {
   readonly received: ReceivedRequest[];
   /** The status to answer; "hang" never answers. */
   status: number | "hang";
+  /** Answer only after this many ms (a slow endpoint). @default 0 */
+  delayMs: number;
   /** Resolves with the next request that arrives (or the first unseen one). */
   next(): Promise<ReceivedRequest>;
   close(): Promise<void>;
@@ -36,9 +38,15 @@ export async function startReceiver(status: number | "hang" = 200): Promise<Test
         seen++;
         waiter(entry);
       }
-      if (receiver.status === "hang") return;
-      res.writeHead(receiver.status, { "content-type": "text/plain" });
-      res.end(receiver.status < 300 ? "OK" : "nope");
+      const status = receiver.status;
+      if (status === "hang") return;
+      const answer = () => {
+        if (res.destroyed) return;
+        res.writeHead(status, { "content-type": "text/plain" });
+        res.end(status < 300 ? "OK" : "nope");
+      };
+      if (receiver.delayMs > 0) setTimeout(answer, receiver.delayMs).unref();
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -47,6 +55,7 @@ export async function startReceiver(status: number | "hang" = 200): Promise<Test
     url: `http://127.0.0.1:${port}/hooks/tuco`,
     received,
     status,
+    delayMs: 0,
     next() {
       if (seen < received.length) return Promise.resolve(received[seen++]);
       return new Promise((resolve) => waiters.push(resolve));

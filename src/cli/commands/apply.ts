@@ -41,7 +41,8 @@ The webhook is found by its ownership marker (the last line of its description:
 it is created, its secret is sealed to seal.path at once (mode 0600), then health-checked;
 a failed health-check under "fail" deletes it and the sealed file again (re-apply is safe).
 
-Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai).
+Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),
+  TUCO_TIMEOUT_MS (ms to wait for each answer, default 30000; a health-check gets 10000 more).
 Exit codes: 0 done, 1 error (nothing half-done is left behind; re-running is safe).
 `;
 
@@ -208,7 +209,11 @@ async function createAndSeal(client: TucoClient, req: ApplyRequest, log: (m: str
   try {
     healthCheck = await runHealthCheck(client, { id: webhook.id, url: req.spec.url }, req.healthCheck, (m) => log(`warning: ${m}`));
   } catch (err) {
-    if (!(err instanceof HealthCheckFailedError)) throw err;
+    if (!(err instanceof HealthCheckFailedError)) {
+      // The check never ran (Tuco or the network failed): the webhook is fine as far as anyone knows.
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`webhook ${webhook.id} was created and its secret sealed to ${sealedPath}, but its health-check could not run: ${why} Re-applying is safe: it keeps this webhook and its sealed secret.`);
+    }
     try {
       await deleteQuietly(client, webhook.id);
     } catch (deleteErr) {

@@ -14,7 +14,8 @@ success. Safe to re-run.
   --id ID             one webhook id
   --json              print {"deleted":[{"id","name"}],"alreadyGone":boolean} on stdout
 
-Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai).
+Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),
+  TUCO_TIMEOUT_MS (ms to wait for each answer, default 30000; a health-check gets 10000 more).
 Exit codes: 0 deleted or already gone, 1 error.
 `;
 

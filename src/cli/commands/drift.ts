@@ -33,7 +33,8 @@ Output (stdout), one line per difference, like a plan:
   --fix               put the live state back: PATCH drifted webhooks, delete undeclared ones and
                       duplicates, create missing ones exactly like \`apply\` (sealing the new secret).
 
-Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai).
+Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),
+  TUCO_TIMEOUT_MS (ms to wait for each answer, default 30000; a health-check gets 10000 more).
 Exit codes: 0 in sync (or everything fixed with --fix), 2 drift found, 1 error (bad file, API failure).
 `;
 

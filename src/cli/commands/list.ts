@@ -13,7 +13,8 @@ Lists the workspace's webhooks, newest first, with their ownership marker.
               "description","owner":{"stack","key"}|null,"createdAt"}]} on stdout
               (description is the user's text, without the marker)
 
-Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai).
+Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),
+  TUCO_TIMEOUT_MS (ms to wait for each answer, default 30000; a health-check gets 10000 more).
 Exit codes: 0 listed, 1 error.
 `;
 
