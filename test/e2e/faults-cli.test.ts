@@ -211,7 +211,7 @@ describe.concurrent("each API fault through the CLI the provisioners run: apply 
           expect(lastLine(run)).toMatch(/Fix the endpoint and apply again, or set the health-check policy to "warn" or "skip"\./);
         }
         expect(lastLine(created)).toMatch(/Rolled back: webhook \w+ was deleted and .*created\.age removed\. Re-applying is safe\./);
-        expect(lastLine(movedRun)).toMatch(/The update of url stays applied; re-applying is safe\./);
+        expect(lastLine(movedRun)).toMatch(/The update of url stays applied; re-applying is safe and checks it again\./);
         const afterFaults = await liveByKey(w);
         expect([...afterFaults.keys()]).toEqual(["moved"]);
         expect(afterFaults.get("moved")).toMatchObject({ id: moved.id, url: `${bad.url}/moved` });
