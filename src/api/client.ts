@@ -168,19 +168,22 @@ export class TucoClient {
 
   /**
    * Creates a webhook. The answer carries the one-time `secret`: it is never returned again.
-   * When an attempt's outcome is unknown (5xx, dropped connection, timeout), the workspace is
-   * listed: if Tuco made the webhook, this fails with `TucoCreateOutcomeUnknownError` naming it;
+   * When an attempt's outcome is unknown (5xx, dropped connection, timeout, or a 201 without a
+   * usable id and secret, whose body is never put into an error), the workspace is listed: if Tuco made the webhook, this fails with `TucoCreateOutcomeUnknownError` naming it;
    * if it provably did not, the create is tried again within the retry budget.
    */
   async create(input: CreateWebhookInput): Promise<CreatedWebhook> {
     for (let attempt = 0; ; attempt++) {
       const startedAt = Date.now();
       try {
-        const body = (await this.call("POST", "/api/webhooks", input, { create: true })) as CreatedWebhook;
-        if (!body || typeof body.id !== "string" || typeof body.secret !== "string") {
-          throw this.unexpected("POST", "/api/webhooks", 201, "(withheld)", "no id or secret in the answer");
+        const body = (await this.call("POST", "/api/webhooks", input, { create: true })) as Partial<CreatedWebhook> | null;
+        if (!body || typeof body.id !== "string" || body.id === "" || typeof body.secret !== "string" || body.secret === "") {
+          // Tuco made the webhook, but its answer is unusable: settled like a lost answer, by listing.
+          // The body may hold the secret: it never goes into an error.
+          const reason = "the 201 answer had no usable id and secret";
+          throw new LostCreateError(reason, this.unexpected("POST", "/api/webhooks", 201, "(withheld)", "no usable id and secret in the answer"));
         }
-        return body;
+        return body as CreatedWebhook;
       } catch (err) {
         if (!(err instanceof LostCreateError)) throw err;
         const made = await this.findLostCreate(input, startedAt);

@@ -1,0 +1,137 @@
+/**
+ * A `201` to `POST /api/webhooks` that arrives mangled (a gateway cut it, rewrote it, or turned it
+ * into a page) after Tuco really created the webhook. The secret may be in that body: no error may
+ * carry it (message, `body`, `cause`, or what `util.inspect` prints when someone logs the error), and
+ * nothing may be lost: the client treats the answer as lost, finds the webhook by listing, and the
+ * shared lifecycle and the CLI replace that secretless webhook with one whose secret is sealed.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { inspect } from "node:util";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { TucoClient } from "../../src/api/client";
+import { TucoCreateOutcomeUnknownError, TucoUnexpectedResponseError } from "../../src/api/errors";
+import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
+import { checkTucoSignature } from "../../src/receiver/signature";
+import { createWebhook } from "../../src/webhook/lifecycle";
+import { parseWebhookSpec } from "../../src/webhook/spec";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
+import { expectNoLeaks, type Needle } from "../helpers/secret-scan";
+import { startSecretRecorder, type SecretRecorder } from "../helpers/secret-recorder";
+import { ageDecrypt, ageKeypair, runTucoCli } from "../helpers/terraform";
+
+const KEY = "tuco_sk_mangled_201_tests";
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let proxy: SecretRecorder;
+let receiver: TestReceiver;
+let client: TucoClient;
+let dir: string;
+
+const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
+/** Ways a 201 body arrives broken; each still holds (or held) the secret Tuco minted. */
+const MANGLED: [string, (text: string) => string][] = [
+  ["without its id", (t) => JSON.stringify({ ...json(t), id: undefined })],
+  ["with an empty id", (t) => JSON.stringify({ ...json(t), id: "" })],
+  ["with an empty secret", (t) => JSON.stringify({ ...json(t), secret: "" })],
+  ["with the secret wrapped in an object", (t) => JSON.stringify({ ...json(t), secret: { value: json(t).secret } })],
+  ["cut short, so no longer JSON", (t) => t.slice(0, -1)],
+  ["turned into an HTML page", (t) => `<html><body><pre>${t}</pre></body></html>`],
+];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, deliveryTimeoutMs: 1000 });
+  control = new EmulatorControl(emulator.url);
+  proxy = await startSecretRecorder(emulator.url);
+  receiver = await startReceiver(200);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "tuco-mangled-"));
+});
+afterAll(async () => {
+  await client?.close();
+  await receiver?.close();
+  await proxy?.close();
+  await emulator?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  await client?.close();
+  await control.reset();
+  client = new TucoClient({ apiUrl: proxy.url, apiKey: KEY, retry: { retries: 0 } });
+});
+
+/** Everything an error shows when printed, logged or serialized, down its cause chain. */
+function renderings(err: unknown): { name: string; text: string }[] {
+  const e = err as Error & { body?: unknown; cause?: unknown };
+  return [
+    { name: "message", text: e.message },
+    { name: "String(err)", text: String(e) },
+    { name: "util.inspect(err)", text: inspect(e, { depth: Infinity, showHidden: true }) },
+    { name: "JSON.stringify(err)", text: JSON.stringify(e) ?? "" },
+    { name: "cause", text: inspect(e.cause, { depth: Infinity, showHidden: true }) },
+  ];
+}
+
+describe("a mangled 201 to a create", () => {
+  it.each(MANGLED)("answered %s: the error names the webhook Tuco made, carries no secret, and the body is withheld", async (_how, rewrite) => {
+    proxy.mangleNextCreate(rewrite);
+    const err = await client.create({ url: receiver.url, events: ["message.sent"], name: "mangled" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const [made] = await client.list();
+    expect(err).toBeInstanceOf(TucoCreateOutcomeUnknownError);
+    const lost = err as TucoCreateOutcomeUnknownError;
+    expect(lost.created).toBe(true);
+    expect(lost.webhook?.id).toBe(made.id);
+    expect(lost.message).toMatch(/reached Tuco but its answer was lost \(the 201 answer had no usable id and secret\)/);
+    expect(lost.cause).toBeInstanceOf(TucoUnexpectedResponseError);
+    expect((lost.cause as TucoUnexpectedResponseError).body).toBe("(withheld)");
+    const needles: Needle[] = [
+      { label: "the minted secret", value: proxy.secrets.at(-1)! },
+      { label: "API key", value: KEY },
+    ];
+    expectNoLeaks(needles, renderings(err));
+  });
+
+  it("is recovered by the shared lifecycle: the secretless webhook is deleted and a new one made, whose secret signs the ping", async () => {
+    proxy.mangleNextCreate(MANGLED[0][1]);
+    const logged: string[] = [];
+    const { webhook, secret } = await createWebhook(client, parseWebhookSpec({ url: receiver.url, events: ["message.sent"], name: "recovered" }), (m) => logged.push(m));
+    const live = await client.list();
+    expect(live.map((w) => w.id)).toEqual([webhook.id]);
+    expect(proxy.secrets.slice(-2)[1]).toBe(secret);
+    const before = receiver.received.length;
+    expect(await client.healthCheck(webhook.id)).toMatchObject({ success: true });
+    const ping = receiver.received[before];
+    expect(checkTucoSignature(ping.rawBody, ping.headers["x-tuco-signature"], secret)).toEqual({ ok: true });
+    expect(logged.join("\n")).toMatch(/Deleting \w+, whose secret is lost, and creating the webhook again/);
+    expectNoLeaks([{ label: "the lost secret", value: proxy.secrets.at(-2)! }, { label: "the new secret", value: secret }], [{ name: "log", text: logged.join("\n") }]);
+  });
+
+  it("is recovered by `tuco-webhooks apply --json`: one webhook, its secret sealed, and no secret or key in anything it printed", async () => {
+    const age = ageKeypair(dir);
+    const seal = path.join(dir, "sealed", "crm.age");
+    proxy.mangleNextCreate(MANGLED[4][1]);
+    const spec = { stack: "prod", key: "crm", name: "crm", url: receiver.url, events: ["message.sent"], seal: { recipients: [age.recipient], path: seal } };
+    const run = await runTucoCli(["apply", "--spec", JSON.stringify(spec), "--json"], { TUCO_API_URL: proxy.url, TUCO_API_KEY: KEY });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { action: string; id: string };
+    expect(result.action).toBe("created");
+    expect((await client.list()).map((w) => w.id)).toEqual([result.id]);
+    const [lostSecret, sealedSecret] = proxy.secrets.slice(-2);
+    expect(ageDecrypt(seal, age.identityFile)).toBe(sealedSecret);
+    expectNoLeaks(
+      [
+        { label: "the lost secret", value: lostSecret },
+        { label: "the sealed secret", value: sealedSecret },
+        { label: "API key", value: KEY },
+      ],
+      [
+        { name: "apply stdout", text: run.stdout },
+        { name: "apply stderr", text: run.stderr },
+        { name: "sealed file", file: seal },
+      ],
+    );
+  });
+});
