@@ -91,7 +91,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class TucoClient {
   readonly apiUrl: string;
-  private readonly apiKey: string;
+  // A private field: `util.inspect`, `JSON.stringify` and `console.log` of a client never show the key.
+  readonly #apiKey: string;
   private readonly basePath: string;
   private readonly origin: string;
   private readonly connections: number;
@@ -116,7 +117,7 @@ export class TucoClient {
       throw new TucoConfigError(`TUCO_API_URL ${JSON.stringify(raw)} must start with https:// (or http:// for the local emulator).`);
     }
     this.apiUrl = raw;
-    this.apiKey = options.apiKey;
+    this.#apiKey = options.apiKey;
     this.basePath = url.pathname.replace(/\/+$/, "");
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? 25_000;
@@ -287,7 +288,7 @@ export class TucoClient {
   }
 
   private async send(method: Dispatcher.HttpMethod, path: string, payload: unknown, timeoutMs: number): Promise<Attempt> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: "application/json" };
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}`, accept: "application/json" };
     let body: string | undefined;
     if (payload !== undefined) {
       body = JSON.stringify(payload);

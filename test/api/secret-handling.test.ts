@@ -1,4 +1,7 @@
 /**
+ * What the client and the shared lifecycle do with the two secrets they handle, the API key and a
+ * webhook's one-time secret, where a program would print or log them.
+ *
  * A `201` to `POST /api/webhooks` that arrives mangled (a gateway cut it, rewrote it, or turned it
  * into a page) after Tuco really created the webhook. The secret may be in that body: no error may
  * carry it (message, `body`, `cause`, or what `util.inspect` prints when someone logs the error), and
@@ -14,7 +17,7 @@ import { TucoClient } from "../../src/api/client";
 import { TucoCreateOutcomeUnknownError, TucoUnexpectedResponseError } from "../../src/api/errors";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { checkTucoSignature } from "../../src/receiver/signature";
-import { createWebhook } from "../../src/webhook/lifecycle";
+import { PartialCreateError, createWebhook } from "../../src/webhook/lifecycle";
 import { parseWebhookSpec } from "../../src/webhook/spec";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { expectNoLeaks, type Needle } from "../helpers/secret-scan";
@@ -133,5 +136,40 @@ describe("a mangled 201 to a create", () => {
         { name: "sealed file", file: seal },
       ],
     );
+  });
+});
+
+describe("what logging shows", () => {
+  it("never shows the API key when a client is printed, inspected or serialized, and the client still works", async () => {
+    const key = "tuco_sk_printed_client_key_0123456789";
+    const printed = new TucoClient({ apiUrl: emulator.url, apiKey: key, retry: { retries: 0 } });
+    try {
+      expectNoLeaks(
+        [{ label: "API key", value: key }],
+        [
+          { name: "util.inspect(client)", text: inspect(printed, { depth: Infinity, showHidden: true }) },
+          { name: "JSON.stringify(client)", text: JSON.stringify(printed) },
+          { name: "String(client)", text: String(printed) },
+        ],
+      );
+      expect(await printed.list()).toEqual([]);
+      expect((await control.requests()).at(-1)).toMatchObject({ method: "GET", path: "/api/webhooks", status: 200 });
+    } finally {
+      await printed.close();
+    }
+  });
+
+  it("never shows the secret when a PartialCreateError is logged, though `state` still hands it over", async () => {
+    await control.addFault({ kind: "status", status: 400, method: "PATCH", path: "/api/webhooks/*", times: 1, body: { error: "Invalid JSON body" } });
+    const err = await createWebhook(client, parseWebhookSpec({ url: receiver.url, events: ["message.sent"], name: "paused", isActive: false })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PartialCreateError);
+    const partial = err as PartialCreateError;
+    const secret = proxy.secrets.at(-1)!;
+    expect(partial.state.secret).toBe(secret);
+    expect(partial.state.webhook.id).toBe((await client.list())[0].id);
+    expectNoLeaks([{ label: "the webhook secret", value: secret }, { label: "API key", value: KEY }], renderings(err));
   });
 });
