@@ -32,6 +32,8 @@ export interface SpawnRecord {
   readonly method: string;
   readonly command: string;
   readonly args: string[];
+  /** The environment given to the child; null when it inherits the parent's (recorded with the parent). */
+  readonly env: Record<string, string> | null;
 }
 
 /** One run of the `node` shim: `$0` then every argument, as the shell passed them. */
@@ -59,14 +61,18 @@ const cp = require("child_process");
 const { promisify } = require("util");
 for (const method of ["spawn", "spawnSync", "execFile", "execFileSync", "exec", "execSync", "fork"]) {
   const original = cp[method];
-  const record = (command, args) => write("spawn", { parentPid: process.pid, method, command: String(command), args: Array.isArray(args) ? args.map(String) : [] });
+  const record = (command, args, rest) => {
+    const options = Array.isArray(args) ? rest[0] : args;
+    const env = options && typeof options === "object" && options.env ? options.env : null;
+    write("spawn", { parentPid: process.pid, method, command: String(command), args: Array.isArray(args) ? args.map(String) : [], env });
+  };
   const wrapper = function (command, args, ...rest) {
-    record(command, args);
+    record(command, args, rest);
     return original.call(this, command, args, ...rest);
   };
   if (original[promisify.custom]) {
     wrapper[promisify.custom] = function (command, args, ...rest) {
-      record(command, args);
+      record(command, args, rest);
       return original[promisify.custom].call(this, command, args, ...rest);
     };
   }
@@ -142,21 +148,29 @@ export class ProcessRecorder {
     ];
   }
 
-  /** The value of every environment variable of every recorded node process, except the variables named in `except`. */
+  /** Every recorded environment: each node process's own, and each one given explicitly to a spawned child. */
+  private environments(): { owner: string; env: Record<string, string> }[] {
+    return [
+      ...this.nodeProcesses().map((p) => ({ owner: `node pid ${p.pid}`, env: p.env })),
+      ...this.spawns().flatMap((s) => (s.env ? [{ owner: `${path.basename(s.command)} spawned by pid ${s.parentPid}`, env: s.env }] : [])),
+    ];
+  }
+
+  /** The value of every recorded environment variable, except the variables named in `except`. */
   envArtifacts(except: readonly string[] = []): Artifact[] {
-    return this.nodeProcesses().flatMap((p) =>
-      Object.entries(p.env)
+    return this.environments().flatMap(({ owner, env }) =>
+      Object.entries(env)
         .filter(([name]) => !except.includes(name))
-        .map(([name, value]) => ({ name: `env ${name} of node pid ${p.pid}`, text: value })),
+        .map(([name, value]) => ({ name: `env ${name} of ${owner}`, text: String(value) })),
     );
   }
 
-  /** Only the variables named in `only`, of every recorded node process. */
+  /** Only the variables named in `only`, of every recorded environment. */
   envArtifactsOf(only: readonly string[]): Artifact[] {
-    return this.nodeProcesses().flatMap((p) =>
-      Object.entries(p.env)
+    return this.environments().flatMap(({ owner, env }) =>
+      Object.entries(env)
         .filter(([name]) => only.includes(name))
-        .map(([name, value]) => ({ name: `env ${name} of node pid ${p.pid}`, text: value })),
+        .map(([name, value]) => ({ name: `env ${name} of ${owner}`, text: String(value) })),
     );
   }
 
