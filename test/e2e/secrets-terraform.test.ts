@@ -206,6 +206,9 @@ describe("no secret leaks through a whole Terraform lifecycle (terraform_data, r
     const sealedFiles = fs.readdirSync(sealDir).filter((f) => f.endsWith(".age")).sort();
     expect(sealedFiles).toEqual(["orders.age", "paused.age", "pausefails.age"]);
     for (const f of sealedFiles) expect(proxy.secrets).toContain(ageDecrypt(path.join(sealDir, f), age.identityFile));
+    // Written by the provisioners' CLI: files 0600, the directory it created 0700. Destroy leaves them (their secrets are dead).
+    for (const f of sealedFiles) expect(fs.statSync(path.join(sealDir, f)).mode & 0o777, f).toBe(0o600);
+    expect(fs.statSync(sealDir).mode & 0o777).toBe(0o700);
 
     const key: Needle = { label: "API key", value: API_KEY };
     const secrets: Needle[] = proxy.secrets.map((value, i) => ({ label: `webhook secret #${i + 1}`, value }));
@@ -213,7 +216,7 @@ describe("no secret leaks through a whole Terraform lifecycle (terraform_data, r
 
     const node = procs.nodeProcesses();
     const cliRuns = node.filter((p) => p.argv[1] === requireBuiltCli());
-    // Every provisioner command ran a recorded node process: apply (5 + 3 re-applied... at least one per create), prune, delete.
+    // Every provisioner command ran a recorded node process: apply (2 creates, 1 update, 3 failing creates, 1 re-apply), prune, delete.
     expect(cliRuns.filter((p) => p.argv[2] === "apply").length).toBeGreaterThanOrEqual(7);
     expect(cliRuns.some((p) => p.argv[2] === "prune")).toBe(true);
     expect(cliRuns.some((p) => p.argv[2] === "delete")).toBe(true);
