@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TucoClient } from "../../src/api/client";
-import { TucoCreateOutcomeUnknownError, TucoUnexpectedResponseError } from "../../src/api/errors";
+import { TucoConfigError, TucoCreateOutcomeUnknownError, TucoUnexpectedResponseError } from "../../src/api/errors";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { checkTucoSignature } from "../../src/receiver/signature";
 import { PartialCreateError, createWebhook } from "../../src/webhook/lifecycle";
@@ -171,5 +171,35 @@ describe("what logging shows", () => {
     expect(partial.state.secret).toBe(secret);
     expect(partial.state.webhook.id).toBe((await client.list())[0].id);
     expectNoLeaks([{ label: "the webhook secret", value: secret }, { label: "API key", value: KEY }], renderings(err));
+  });
+});
+
+describe("an API URL that holds a secret", () => {
+  const key = "tuco_sk_live_swapped_0123456789abcdef";
+
+  it.each([
+    ["the API key (TUCO_API_URL and TUCO_API_KEY swapped)", key, /TUCO_API_URL holds an API key \(tuco_sk_\.\.\.\), which is not repeated here/, key],
+    ["the API key in its query", `https://app.tuco.ai/?key=${key}`, /TUCO_API_URL holds an API key/, key],
+    ["a user and password", "https://bob:hunter2-proxy-pass@app.tuco.ai", /TUCO_API_URL https:\/\/\*\*\*@app\.tuco\.ai carries credentials/, "hunter2-proxy-pass"],
+  ])("rejects a TUCO_API_URL holding %s before any request, without repeating it", (_what, apiUrl, message, hidden) => {
+    const err = (() => {
+      try {
+        new TucoClient({ apiKey: "tuco_sk_the_real_key_0123456789", apiUrl });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(TucoConfigError);
+    expect((err as Error).message).toMatch(message);
+    expectNoLeaks([{ label: "the hidden value", value: hidden }], renderings(err));
+  });
+
+  it("rejects swapped TUCO_API_URL and TUCO_API_KEY in the CLI with exit 1, naming the variable, and prints neither value", async () => {
+    const run = await runTucoCli(["list", "--json"], { TUCO_API_URL: key, TUCO_API_KEY: emulator.url });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/TUCO_API_URL holds an API key/);
+    expectNoLeaks([{ label: "API key", value: key }], [{ name: "stdout", text: run.stdout }, { name: "stderr", text: run.stderr }]);
+    expect(await control.requests()).toEqual([]);
   });
 });
