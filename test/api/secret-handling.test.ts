@@ -203,3 +203,18 @@ describe("an API URL that holds a secret", () => {
     expect(await control.requests()).toEqual([]);
   });
 });
+
+describe("an age identity given where a recipient belongs", () => {
+  it("rejects it in an apply spec, in upper or lower case, before any request, without repeating it", async () => {
+    const age = ageKeypair(fs.mkdtempSync(path.join(dir, "identity-")));
+    const identity = fs.readFileSync(age.identityFile, "utf8").split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-1"))!;
+    for (const given of [identity, identity.toLowerCase()]) {
+      const spec = { stack: "prod", key: "crm", name: "crm", url: receiver.url, events: ["message.sent"], seal: { recipients: [given], path: path.join(dir, "x.age") } };
+      const run = await runTucoCli(["apply", "--spec", JSON.stringify(spec)], { TUCO_API_URL: proxy.url, TUCO_API_KEY: KEY });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/seal\.recipients\[0\] is an age SECRET key \(AGE-SECRET-KEY-\.\.\.\): never configure it here/);
+      expectNoLeaks([{ label: "age identity", value: given }], [{ name: "stderr", text: run.stderr }, { name: "stdout", text: run.stdout }]);
+    }
+    expect(await control.requests()).toEqual([]);
+  });
+});
