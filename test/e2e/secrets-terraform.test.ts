@@ -173,15 +173,18 @@ describe("no secret leaks through a whole Terraform lifecycle (terraform_data, r
     expect((await owned()).get("pausefails")!.isActive).toBe(false);
   });
 
-  test("drift, drift --json and drift --fix --json after changes outside Terraform; list --json", { timeout: STEP_MS }, async () => {
+  test("drift, drift --json and drift --fix --json after changes outside Terraform (one by delete --json); prune --json, list --json", { timeout: STEP_MS }, async () => {
     const live = await owned();
     await client.update(live.get("orders")!.id, { url: `${receiver.url}/hijacked` });
-    await client.delete(live.get("paused")!.id);
+    const deleted = JSON.parse((await cli(["delete", "--stack", STACK, "--key", "paused", "--json"])).stdout) as { deleted: { id: string }[] };
+    expect(deleted.deleted.map((d) => d.id)).toEqual([live.get("paused")!.id]);
     await cli(["drift", stackDir], [2]);
     const report = JSON.parse((await cli(["drift", stackDir, "--json"], [2])).stdout) as { webhooks: { key: string; status: string }[] };
     expect(report.webhooks.map((w) => [w.key, w.status]).sort()).toEqual([["orders", "drifted"], ["paused", "missing"], ["pausefails", "in-sync"]]);
     const fixed = JSON.parse((await cli(["drift", stackDir, "--fix", "--json"])).stdout) as { fixed: boolean };
     expect(fixed.fixed).toBe(true);
+    const pruned = JSON.parse((await cli(["prune", "--stack", STACK, "--keep", "orders,paused,pausefails", "--json"])).stdout) as { deleted: unknown[]; kept: unknown[] };
+    expect([pruned.deleted.length, pruned.kept.length]).toEqual([0, 3]);
     await cli(["list", "--json"]);
     await cli(["list", "--stack", STACK]);
     // --fix re-created the deleted webhook: one more secret minted and sealed.
