@@ -177,8 +177,9 @@ export class TucoClient {
   /**
    * Creates a webhook. The answer carries the one-time `secret`: it is never returned again.
    * When an attempt's outcome is unknown (5xx, dropped connection, timeout, or a 201 without a
-   * usable id and secret, whose body is never put into an error), the workspace is listed: if Tuco made the webhook, this fails with `TucoCreateOutcomeUnknownError` naming it;
-   * if it provably did not, the create is tried again within the retry budget.
+   * usable id and secret, whose body is never put into an error), the workspace is listed: if
+   * Tuco made the webhook, this fails with `TucoCreateOutcomeUnknownError` naming it; if it
+   * provably did not, the create is tried again within the retry budget.
    */
   async create(input: CreateWebhookInput): Promise<CreatedWebhook> {
     for (let attempt = 0; ; attempt++) {
