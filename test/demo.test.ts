@@ -10,6 +10,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EmulatorControl, startEmulator } from "../src/emulator";
+import { ProcessRecorder } from "./helpers/process-recorder";
+import { expectNoLeaks, type Needle } from "./helpers/secret-scan";
+import { startSecretRecorder } from "./helpers/secret-recorder";
 
 const ROOT = path.resolve(__dirname, "..");
 const DEMO = path.join(ROOT, "dist", "demo", "main.js");
@@ -67,6 +71,44 @@ describe("npm start: the demo", () => {
       expect(secretLike(output)).toEqual([]);
     } finally {
       fs.rmSync(nodeDir, { recursive: true, force: true });
+    }
+  });
+
+  it("pointed at an emulator with the flag, never shows the API key or any secret it minted, in any encoding, in its output, argv or environment", { timeout: 120_000 }, async () => {
+    const emulator = await startEmulator({ port: 0, deliveryTimeoutMs: 5000 });
+    const proxy = await startSecretRecorder(emulator.url);
+    const procs = ProcessRecorder.create();
+    const key = `tuco_sk_demo_scan_${Date.now().toString(36)}_0123456789`;
+    try {
+      const run = await runDemo(["--i-know-this-creates-and-deletes-webhooks"], { ...cleanEnv, TUCO_API_URL: proxy.url, TUCO_API_KEY: key, ...procs.env() });
+      const output = run.stdout + run.stderr;
+      expect(run.code, output).toBe(0);
+      expect(output).toMatch(/^demo complete/m);
+      // Every webhook the demo made was minted through the proxy: one secret per successful create.
+      const creates = (await new EmulatorControl(emulator.url).requests()).filter((r) => r.method === "POST" && r.path === "/api/webhooks" && r.status === 201);
+      expect(creates.length).toBeGreaterThanOrEqual(4);
+      expect(proxy.secrets).toHaveLength(creates.length);
+      // Recorded: the demo and the Pulumi host (preload), what the demo spawned (terraform, the CLI), and the CLI
+      // runs of terraform's provisioners (the node shim on PATH; the demo gives its tools a clean environment).
+      const node = procs.nodeProcesses();
+      expect(node.some((p) => p.argv[1] === DEMO)).toBe(true);
+      expect(node.some((p) => /dynamic-provider/.test(p.argv[1] ?? ""))).toBe(true);
+      expect(procs.spawns().some((s) => /terraform$/.test(s.command) && s.args.some((a) => a === "apply"))).toBe(true);
+      expect(procs.shimRuns().filter((r) => r.argv[2] === "apply").length).toBeGreaterThanOrEqual(1);
+      // The demo hands its tools the key through the environment: TUCO_API_KEY, and nothing else.
+      const tools = procs.spawns().filter((s) => s.env !== null && (/terraform$/.test(s.command) || s.args[0] === path.join(ROOT, "dist", "cli", "main.js")));
+      expect(tools.length).toBeGreaterThanOrEqual(3);
+      for (const t of tools) expect(t.env?.TUCO_API_KEY, `${t.command} ${t.args.join(" ")}`).toBe(key);
+      const secrets: Needle[] = proxy.secrets.map((value, i) => ({ label: `webhook secret #${i + 1}`, value }));
+      expectNoLeaks(
+        [{ label: "API key", value: key }, ...secrets],
+        [{ name: "demo stdout", text: run.stdout }, { name: "demo stderr", text: run.stderr }, ...procs.argvArtifacts(), ...procs.envArtifacts(["TUCO_API_KEY"])],
+      );
+      expectNoLeaks(secrets, procs.envArtifactsOf(["TUCO_API_KEY"]));
+    } finally {
+      procs.dispose();
+      await proxy.close();
+      await emulator.close();
     }
   });
 

@@ -131,7 +131,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class TucoClient {
   readonly apiUrl: string;
-  private readonly apiKey: string;
+  // A private field: `util.inspect`, `JSON.stringify` and `console.log` of a client never show the key.
+  readonly #apiKey: string;
   private readonly basePath: string;
   private readonly origin: string;
   private readonly connections: number;
@@ -148,17 +149,24 @@ export class TucoClient {
       throw new TucoConfigError("No Tuco API key: set TUCO_API_KEY to your workspace key (tuco_sk_...).");
     }
     const raw = (options.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, "");
+    // Error messages repeat the URL, and so do later ones: never one that carries a secret.
+    if (/tuco_sk_/i.test(raw)) {
+      throw new TucoConfigError("TUCO_API_URL holds an API key (tuco_sk_...), which is not repeated here: set TUCO_API_URL to the API's address (https://app.tuco.ai) and the key in TUCO_API_KEY only.");
+    }
     let url: URL;
     try {
       url = new URL(raw);
     } catch {
       throw new TucoConfigError(`TUCO_API_URL ${JSON.stringify(raw)} is not a URL: use e.g. https://app.tuco.ai or the emulator's http://127.0.0.1:PORT.`);
     }
+    if (url.username !== "" || url.password !== "") {
+      throw new TucoConfigError(`TUCO_API_URL ${url.protocol}//***@${url.host} carries credentials (user:password@), which are not repeated here and never sent: remove them; the API key goes in TUCO_API_KEY.`);
+    }
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       throw new TucoConfigError(`TUCO_API_URL ${JSON.stringify(raw)} must start with https:// (or http:// for the local emulator).`);
     }
     this.apiUrl = raw;
-    this.apiKey = options.apiKey;
+    this.#apiKey = options.apiKey;
     this.basePath = url.pathname.replace(/\/+$/, "");
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? this.timeoutMs + HEALTH_CHECK_ENDPOINT_WAIT_MS;
@@ -210,19 +218,23 @@ export class TucoClient {
 
   /**
    * Creates a webhook. The answer carries the one-time `secret`: it is never returned again.
-   * When an attempt's outcome is unknown (5xx, dropped connection, timeout), the workspace is
-   * listed: if Tuco made the webhook, this fails with `TucoCreateOutcomeUnknownError` naming it;
-   * if it provably did not, the create is tried again within the retry budget.
+   * When an attempt's outcome is unknown (5xx, dropped connection, timeout, or a 201 without a
+   * usable id and secret, whose body is never put into an error), the workspace is listed: if
+   * Tuco made the webhook, this fails with `TucoCreateOutcomeUnknownError` naming it; if it
+   * provably did not, the create is tried again within the retry budget.
    */
   async create(input: CreateWebhookInput): Promise<CreatedWebhook> {
     for (let attempt = 0; ; attempt++) {
       const startedAt = Date.now();
       try {
-        const body = (await this.call("POST", "/api/webhooks", input, { create: true })) as CreatedWebhook;
-        if (!body || typeof body.id !== "string" || typeof body.secret !== "string") {
-          throw this.unexpected("POST", "/api/webhooks", 201, "(withheld)", "no id or secret in the answer");
+        const body = (await this.call("POST", "/api/webhooks", input, { create: true })) as Partial<CreatedWebhook> | null;
+        if (!body || typeof body.id !== "string" || body.id === "" || typeof body.secret !== "string" || body.secret === "") {
+          // Tuco made the webhook, but its answer is unusable: settled like a lost answer, by listing.
+          // The body may hold the secret: it never goes into an error.
+          const reason = "the 201 answer had no usable id and secret";
+          throw new LostCreateError(reason, this.unexpected("POST", "/api/webhooks", 201, "(withheld)", "no usable id and secret in the answer"));
         }
-        return body;
+        return body as CreatedWebhook;
       } catch (err) {
         if (!(err instanceof LostCreateError)) throw err;
         const made = await this.findLostCreate(input, startedAt);
@@ -354,7 +366,7 @@ export class TucoClient {
   }
 
   private async send(method: Dispatcher.HttpMethod, path: string, payload: unknown, timeoutMs: number): Promise<Attempt> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: "application/json" };
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}`, accept: "application/json" };
     let body: string | undefined;
     if (payload !== undefined) {
       body = JSON.stringify(payload);

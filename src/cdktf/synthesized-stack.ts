@@ -104,6 +104,17 @@ export function isAgeRecipient(value: unknown): value is string {
   return typeof value === "string" && RECIPIENT.test(value);
 }
 
+/** True for an age SECRET key (`AGE-SECRET-KEY-1...`, any case): a value no message may repeat. */
+export function isAgeSecretKey(value: unknown): boolean {
+  return typeof value === "string" && /^\s*AGE-SECRET-KEY-/i.test(value);
+}
+
+/** What an error message may say about recipients that failed validation: never an age secret key. */
+export function showRecipients(recipients: unknown): string {
+  const list = Array.isArray(recipients) ? recipients : [recipients];
+  return JSON.stringify(list.map((r) => (isAgeSecretKey(r) ? "AGE-SECRET-KEY-1... (a SECRET key, not repeated here)" : r)));
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -131,7 +142,7 @@ export function checkDeclaredWebhook(file: string, where: string, value: unknown
   const seal = value.seal;
   if (!isRecord(seal) || !Array.isArray(seal.recipients) || typeof seal.path !== "string") return bad(`"seal" must be {"recipients": ["age1..."], "path": "..."}`);
   const recipients = seal.recipients;
-  if (recipients.length === 0 || !recipients.every(isAgeRecipient)) return bad(`seal.recipients ${JSON.stringify(recipients)} must list age X25519 recipients (age1...)`);
+  if (recipients.length === 0 || !recipients.every(isAgeRecipient)) return bad(`seal.recipients ${showRecipients(recipients)} must list age X25519 recipients (age1...)`);
   return {
     stack: value.stack as string,
     key: value.key as string,

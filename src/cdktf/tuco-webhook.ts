@@ -12,8 +12,10 @@ import {
   PRUNE_TRIGGER,
   WEBHOOK_TRIGGER,
   isAgeRecipient,
+  isAgeSecretKey,
   pruneJson,
   shellQuote,
+  showRecipients,
   webhookJson,
   type DeclaredWebhook,
 } from "./synthesized-stack";
@@ -189,7 +191,13 @@ export class TucoWebhook extends Construct {
     }
     if (!Array.isArray(recipients) || !recipients.every(isAgeRecipient)) {
       const bad = Array.isArray(recipients) ? recipients.filter((r) => !isAgeRecipient(r)) : recipients;
-      throw propsError(subject, `recipients ${JSON.stringify(bad)} are not age X25519 recipients: use the "age1..." public keys that age-keygen prints`);
+      if ((Array.isArray(bad) ? bad : [bad]).some(isAgeSecretKey)) {
+        throw propsError(
+          subject,
+          `recipients ${showRecipients(bad)} hold an age SECRET key: never configure it (nor commit it); use its public key, the "age1..." line \`age-keygen -y key.txt\` prints`,
+        );
+      }
+      throw propsError(subject, `recipients ${showRecipients(bad)} are not age X25519 recipients: use the "age1..." public keys that age-keygen prints`);
     }
     if (props.sealedSecretPath !== undefined && (typeof props.sealedSecretPath !== "string" || props.sealedSecretPath.trim() === "")) {
       throw propsError(subject, `sealedSecretPath ${JSON.stringify(props.sealedSecretPath)} is empty: give a file path, or leave it out for sealed-secrets/<stack>/<key>.age`);

@@ -109,6 +109,8 @@ export interface PulumiHost {
   readonly providerText: string;
   /** Everything the host wrote to stderr so far (provider warnings, host errors). */
   stderr(): string;
+  /** Everything the host wrote to stdout so far (its port first, then anything the provider printed). */
+  stdout(): string;
   /** Resolves once the host's stderr matches `pattern` (already or later); rejects if the host exits first. */
   waitForStderr(pattern: RegExp): Promise<string>;
   /** Configure RPC: `config` keys as the engine sends them, e.g. `tuco:apiKey`. */
@@ -167,6 +169,9 @@ export async function startPulumiHost(options: PulumiHostOptions): Promise<Pulum
       child.stderr.on("data", test);
       child.once("exit", onExit);
     });
+  let stdout = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => (stdout += chunk));
   const port = await readPort(child, () => stderr);
   const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const timeoutMs = options.callTimeoutMs ?? 30_000;
@@ -187,6 +192,7 @@ export async function startPulumiHost(options: PulumiHostOptions): Promise<Pulum
     pid: child.pid ?? 0,
     providerText: options.providerText,
     stderr: () => stderr,
+    stdout: () => stdout,
     waitForStderr,
     async configure(config) {
       const req = new provproto.ConfigureRequest();
@@ -273,7 +279,6 @@ export async function startPulumiHost(options: PulumiHostOptions): Promise<Pulum
 }
 
 async function readPort(child: ChildProcessWithoutNullStreams, stderr: () => string): Promise<number> {
-  child.stdout.setEncoding("utf8");
   let out = "";
   return new Promise((resolve, reject) => {
     const onData = (chunk: string) => {
@@ -285,8 +290,6 @@ async function readPort(child: ChildProcessWithoutNullStreams, stderr: () => str
       const port = Number(out.slice(0, newline).trim());
       if (Number.isInteger(port) && port > 0) resolve(port);
       else reject(new Error(`dynamic-provider host printed ${JSON.stringify(out.slice(0, newline))} instead of its port; stderr: ${stderr()}`));
-      // Keep draining stdout so the host never blocks on a full pipe.
-      child.stdout.on("data", () => {});
     };
     const onExit = (code: number | null) => reject(new Error(`dynamic-provider host exited (${code}) before printing its port; stderr: ${stderr()}`));
     child.stdout.on("data", onData);

@@ -37,7 +37,7 @@ export function checkRecipient(value: unknown, where = "recipient"): string {
   const shown = typeof value === "string" ? JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value) : String(value);
   if (typeof value !== "string") throw new SealingConfigError(`${where} ${shown} must be a string: ${HOW_TO_CONFIGURE}.`);
   const text = value.trim();
-  if (text.startsWith("AGE-SECRET-KEY-")) {
+  if (/^AGE-SECRET-KEY-/i.test(text)) {
     throw new SealingConfigError(`${where} is an age SECRET key (AGE-SECRET-KEY-...): never configure it here; use its public key, the age1... line \`age-keygen -y key.txt\` prints.`);
   }
   if (/^age1(pq|tag)/.test(text) || text.startsWith("ssh-")) {

@@ -15,11 +15,17 @@ export type Log = (message: string) => void;
 
 /** The webhook exists but a follow-up step of its creation failed; the secret is kept here so nothing is lost. */
 export class PartialCreateError extends TucoError {
-  readonly state: CreatedWebhookState;
+  // A private field behind a getter: logging or serializing the error never shows the secret.
+  readonly #state: CreatedWebhookState;
   constructor(state: CreatedWebhookState, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(cause instanceof TucoError ? cause.code : "SERVER_ERROR", `Webhook ${state.webhook.id} was created, but pausing it (isActive: false) failed: ${why}. Apply again to finish.`, { cause });
-    this.state = state;
+    this.#state = state;
+  }
+
+  /** The webhook that was created and its one-time secret. Not shown by `util.inspect` or `JSON.stringify`. */
+  get state(): CreatedWebhookState {
+    return this.#state;
   }
 }
 

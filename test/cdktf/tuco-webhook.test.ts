@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 import { describe, expect, test } from "vitest";
 import { RECIPIENTS_CONTEXT, TucoWebhook, TucoWebhookPrune, tucoCliPath, type TucoWebhookProps, type TucoWebhookResourceType } from "../../src/cdktf";
 import { readSynthesizedStack } from "../../src/cdktf/synthesized-stack";
+import { expectNoLeaks } from "../helpers/secret-scan";
 
 const RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
 const API_KEY = "tuco_sk_synthesis_must_never_see_this";
@@ -185,9 +186,23 @@ describe("TucoWebhook synthesis", () => {
   });
 
   test("rejects recipients that are not age X25519 public keys", () => {
-    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, recipients: ["AGE-SECRET-KEY-1ABC"] }))).toThrow(
-      /recipients \["AGE-SECRET-KEY-1ABC"\] are not age X25519 recipients/,
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, recipients: [RECIPIENT, "age1nope"] }))).toThrow(
+      /recipients \["age1nope"\] are not age X25519 recipients: use the "age1\.\.\." public keys/,
     );
+  });
+
+  test("rejects an age SECRET key given as a recipient, in any case, without repeating it", () => {
+    const identity = "AGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGP";
+    for (const given of [identity, identity.toLowerCase(), ` ${identity}`, "AGE-SECRET-KEY-1ABC"]) {
+      let message = "";
+      try {
+        synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, recipients: [RECIPIENT, given] }));
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/recipients \["AGE-SECRET-KEY-1\.\.\. \(a SECRET key, not repeated here\)"\] hold an age SECRET key: never configure it.*age-keygen -y key\.txt/);
+      expectNoLeaks([{ label: "age identity", value: given.trim() }], [{ name: "synth error", text: message }]);
+    }
   });
 
   test("rejects an unknown health-check policy and resource type", () => {

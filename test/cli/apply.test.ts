@@ -20,6 +20,7 @@ import {
   type CliRun,
   type StatusReceiver,
 } from "./helpers";
+import { expectNoLeaks } from "../helpers/secret-scan";
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -65,13 +66,16 @@ function apply(apiKey: string, spec: unknown, extra: string[] = []): Promise<Cli
   return runCli(["apply", "--spec", JSON.stringify(spec), "--json", ...extra], { TUCO_API_URL: emulator.url, TUCO_API_KEY: apiKey });
 }
 
-/** Asserts that no output, argv or file of a run shows the secret or the API key. */
+/** Asserts that no output or argv of a run shows the secret or the API key, in plain text or encoded (test/helpers/secret-scan.ts). */
 function expectNothingLeaked(run: CliRun, ...secrets: string[]): void {
-  for (const s of secrets) {
-    expect(run.stdout).not.toContain(s);
-    expect(run.stderr).not.toContain(s);
-    expect(run.argv.join(" ")).not.toContain(s);
-  }
+  expectNoLeaks(
+    secrets.map((value, i) => ({ label: `secret #${i + 1}`, value })),
+    [
+      { name: "stdout", text: run.stdout },
+      { name: "stderr", text: run.stderr },
+      { name: "argv", text: run.argv.join(" ") },
+    ],
+  );
 }
 
 describe("apply", () => {
