@@ -231,8 +231,8 @@ export class TucoClient {
         if (!body || typeof body.id !== "string" || body.id === "" || typeof body.secret !== "string" || body.secret === "") {
           // Tuco made the webhook, but its answer is unusable: settled like a lost answer, by listing.
           // The body may hold the secret: it never goes into an error.
-          const reason = "the 201 answer had no usable id and secret";
-          throw new LostCreateError(reason, this.unexpected("POST", "/api/webhooks", 201, "(withheld)", "no usable id and secret in the answer"));
+          const reason = "its 201 answer had no usable id and secret";
+          throw new LostCreateError(reason, this.unexpected("POST", "/api/webhooks", 201, "(withheld)", "no usable id and secret in the answer"), true);
         }
         return body as CreatedWebhook;
       } catch (err) {

@@ -87,7 +87,7 @@ describe("a mangled 201 to a create", () => {
     const lost = err as TucoCreateOutcomeUnknownError;
     expect(lost.created).toBe(true);
     expect(lost.webhook?.id).toBe(made.id);
-    expect(lost.message).toMatch(/reached Tuco but its answer was lost \(the 201 answer had no usable id and secret\)/);
+    expect(lost.message).toMatch(/reached Tuco but its 201 answer had no usable id and secret\. Tuco created it as [0-9a-f]{24}/);
     expect(lost.cause).toBeInstanceOf(TucoUnexpectedResponseError);
     expect((lost.cause as TucoUnexpectedResponseError).body).toBe("(withheld)");
     const needles: Needle[] = [
