@@ -18,7 +18,8 @@ export function withhold(value: string | undefined): void {
   if (value && value.length >= 8) withheld.add(value);
 }
 
-function scrub(text: string): string {
+/** `text` with every withheld value replaced by `(withheld)`. */
+export function scrub(text: string): string {
   let out = text;
   for (const value of withheld) out = out.split(value).join("(withheld)");
   return out;

@@ -24,7 +24,9 @@ runCli(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     settled = true;
-    process.stderr.write(`tuco-webhooks: ${err instanceof Error ? err.message : String(err)}\n`);
+    // Loaded only on this rare path: start-up stays at the one command that runs.
+    const { scrub } = require("./args") as typeof import("./args");
+    process.stderr.write(`${scrub(`tuco-webhooks: ${err instanceof Error ? err.message : String(err)}`)}\n`);
     process.exitCode = 1;
   },
 );

@@ -14,6 +14,9 @@ export interface VerifiedDelivery {
   readonly rawBody: Buffer;
 }
 
+/** Why a request was refused: a signature failure, a body that is not JSON or too large, or a method other than POST. */
+export type RejectionReason = SignatureFailure | "bad-json" | "too-large" | "method";
+
 /** Options of `tucoWebhookHandler`. */
 export interface TucoWebhookHandlerOptions {
   /** The webhook's signing secret; several during a rotation (any one may match). */
@@ -21,7 +24,7 @@ export interface TucoWebhookHandlerOptions {
   /** Called for each verified delivery; a rejection answers 500 so the failure shows in Tuco's `failureCount`. */
   readonly onDelivery: (delivery: VerifiedDelivery) => void | Promise<void>;
   /** Called for each rejected request (bad signature, bad JSON, too large). @default - nothing */
-  readonly onRejected?: (reason: SignatureFailure | "bad-json" | "too-large" | "method", req: IncomingMessage) => void;
+  readonly onRejected?: (reason: RejectionReason, req: IncomingMessage) => void;
   /** Largest body accepted, in bytes. @default 1048576 */
   readonly maxBodyBytes?: number;
 }
@@ -37,9 +40,17 @@ export function tucoWebhookHandler(options: TucoWebhookHandlerOptions): (req: In
     res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
     res.end(text);
   };
+  // A throwing hook (a logger, a metrics client) must not leave the request unanswered.
+  const rejected = (reason: RejectionReason, req: IncomingMessage) => {
+    try {
+      options.onRejected?.(reason, req);
+    } catch {
+      // the answer below still goes out
+    }
+  };
   return (req, res) => {
     if (req.method !== "POST") {
-      options.onRejected?.("method", req);
+      rejected("method", req);
       return reply(res, 405, "POST only");
     }
     const chunks: Buffer[] = [];
@@ -52,7 +63,7 @@ export function tucoWebhookHandler(options: TucoWebhookHandlerOptions): (req: In
     });
     req.on("end", () => {
       if (tooLarge) {
-        options.onRejected?.("too-large", req);
+        rejected("too-large", req);
         return reply(res, 413, "payload too large");
       }
       const rawBody = Buffer.concat(chunks);
@@ -64,14 +75,14 @@ export function tucoWebhookHandler(options: TucoWebhookHandlerOptions): (req: In
         return check.ok;
       });
       if (!ok) {
-        options.onRejected?.(failure, req);
+        rejected(failure, req);
         return reply(res, 401, "invalid signature");
       }
       let payload: Record<string, unknown>;
       try {
         payload = JSON.parse(rawBody.toString("utf8")) as Record<string, unknown>;
       } catch {
-        options.onRejected?.("bad-json", req);
+        rejected("bad-json", req);
         return reply(res, 400, "invalid JSON");
       }
       const delivery: VerifiedDelivery = {

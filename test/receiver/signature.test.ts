@@ -192,4 +192,32 @@ describe("tucoWebhookHandler over real HTTP", () => {
   ] as const)("rejects %s with 401 (%s) and delivers nothing", async (_what, reason, signature, payload) => {
     expect(await outcome(payload, signature)).toEqual([401, [reason]]);
   });
+
+  it("rejects with 401 even when the onRejected hook throws, instead of leaving the request unanswered", async () => {
+    const seen: string[] = [];
+    const throwing = createServer(
+      tucoWebhookHandler({
+        secrets: [secret],
+        onDelivery: () => {},
+        onRejected: (reason) => {
+          seen.push(reason);
+          throw new Error("metrics backend down");
+        },
+      }),
+    );
+    await new Promise<void>((resolve) => throwing.listen(0, "127.0.0.1", resolve));
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port: (throwing.address() as AddressInfo).port, method: "POST", path: "/tuco" }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+      expect([status, seen]).toEqual([401, ["missing-header"]]);
+    } finally {
+      await new Promise<void>((resolve) => throwing.close(() => resolve()));
+    }
+  });
 });
