@@ -80,7 +80,7 @@ async function readSpecText(values: { spec?: string; "spec-file"?: string }): Pr
     const bytes = await readInputFile("--spec-file", path, "pass the path of a file holding the spec JSON (see `tuco-webhooks apply --help`)");
     const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
     if (text.trim() === "") throw new UsageError(`--spec-file ${JSON.stringify(path)} holds only whitespace: ${SPEC_FIX}`);
-    return { text, source: `--spec-file ${path}` };
+    return { text, source: `--spec-file ${JSON.stringify(path)}` };
   }
   const env = process.env.TUCO_WEBHOOK_SPEC;
   if (env === undefined) {
