@@ -164,7 +164,7 @@ function checkDescription(value: unknown): string | null | SpecFailure {
 function checkIsActive(value: unknown): boolean | SpecFailure {
   if (value === undefined) return true;
   if (typeof value === "boolean") return value;
-  return { field: "isActive", value, message: `isActive ${showValue(value)} must be true or false (leave it out for true)` };
+  return { field: "isActive", value, message: `isActive ${showValue(value)} must be true or false: write true or false (a boolean, not a string), or leave it out for true` };
 }
 
 function isFailure(v: unknown): v is SpecFailure {

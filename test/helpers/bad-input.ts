@@ -145,7 +145,7 @@ export function badInputs(dir: { directory: string; fileInTheWay: string }): Bad
     { field: "description", kind: "with malformed unicode", value: "CRM \udc00 sync", fix: /re-type the text/, only: ["model", "cli", "cdktf"], note: "gRPC strings are UTF-8: half a surrogate pair cannot reach the Pulumi provider" },
 
     // isActive (left out means true)
-    { field: "isActive", kind: "null", value: null, fix: /must be true or false \(leave it out for true\)/ },
+    { field: "isActive", kind: "null", value: null, fix: /must be true or false: write true or false \(a boolean, not a string\), or leave it out for true/ },
     { field: "isActive", kind: "empty", value: "", fix: /must be true or false/ },
     { field: "isActive", kind: 'the string "false"', value: "false", fix: /must be true or false/ },
     { field: "isActive", kind: "a number", value: 0, fix: /must be true or false/ },
