@@ -124,7 +124,8 @@ function checkedRecipients(scope: Construct, subject: string, prop: unknown): st
       }
     });
     // A secret key is named, never echoed.
-    throw propsError(subject, secretKey ? err.message : `recipients ${showValue(bad)} are not age X25519 recipients: ${err.message}`);
+    const from = given ? "" : ` (They came from the "${RECIPIENTS_CONTEXT}" context value.)`;
+    throw propsError(subject, `${secretKey ? err.message : `recipients ${showValue(bad)} are not age X25519 recipients: ${err.message}`}${from}`);
   }
 }
 

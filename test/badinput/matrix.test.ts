@@ -16,7 +16,7 @@ import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/
 import { WEBHOOK_TYPE, webhookProvider } from "../../src/pulumi";
 import { parseOwnerTag } from "../../src/webhook/ownership";
 import { validateWebhookSpec } from "../../src/webhook/spec";
-import { ABSENT, ACCEPTED, RECIPIENT, badInputs, expectedParts, rowsAt, type BadInput, type Boundary } from "../helpers/bad-input";
+import { ABSENT, ACCEPTED, RECIPIENT, SECRET_KEY, badInputs, expectedParts, rowsAt, type BadInput, type Boundary } from "../helpers/bad-input";
 import { assertDistIsFresh } from "../helpers/pulumi-fixtures";
 import { serializeProvider, startPulumiHost, urnOf, type PulumiHost } from "../helpers/pulumi-host";
 import { freshKey, requestsOf, requireBuiltCli, runCli, type CliRun } from "../cli/helpers";
@@ -160,6 +160,26 @@ describe("TucoWebhook synthesis", () => {
     }
     expect(message, `${title(row)} was accepted`).toMatch(/^Invalid webhook "shop\/crm": /);
     expectMessage(message, row, "cdktf");
+  });
+});
+
+describe("TucoWebhook synthesis, with the stack-wide defaults from the context", () => {
+  test.each([
+    ["a recipient that is not an age key", { "tuco-webhooks:recipients": ["age1yourteamspublickeyfromagekeygen"] }, ['recipients ["age1yourteamspublickeyfromagekeygen"]', '"tuco-webhooks:recipients" context value', "copy the public key exactly"]],
+    ["a secret key as the recipient", { "tuco-webhooks:recipients": SECRET_KEY }, ["is an age SECRET key", '"tuco-webhooks:recipients" context value', "use its public key"]],
+    ["an empty recipients list", { "tuco-webhooks:recipients": [] }, ['the "tuco-webhooks:recipients" context value [] is empty', "age-keygen"]],
+    ["an unknown resource type", { "tuco-webhooks:resourceType": "aws_instance" }, ['resourceType (the "tuco-webhooks:resourceType" context value) "aws_instance" is not supported', 'use "null_resource" or "terraform_data"']],
+  ] as const)("rejects %s, naming the context key, the value and the fix", (_t, context, says) => {
+    const app = new App({ outdir: join(scratch, "cdktf.out"), context: { "tuco-webhooks:recipients": [RECIPIENT], ...context } });
+    let message = "";
+    try {
+      new TucoWebhook(new TerraformStack(app, "shop"), "crm", VALID_SPEC as unknown as TucoWebhookProps);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^Invalid webhook "shop\/crm": /);
+    for (const part of says) expect(message).toContain(part);
+    expect(message).not.toContain(SECRET_KEY);
   });
 });
 

@@ -94,7 +94,7 @@ export function badInputs(dir: { directory: string; fileInTheWay: string }): Bad
     { field: "url", kind: "of the wrong type (list)", value: ["https://hooks.example.com/tuco"], fix: url },
     { field: "url", kind: "too long", value: `https://hooks.example.com/${long(2100)}`, fix: /use at most 2048/ },
     { field: "url", kind: "with unicode whitespace", value: "https://hooks.example.com/a\u3000b", fix: /remove them/ },
-    { field: "url", kind: "with malformed unicode", value: "https://hooks.example.com/\ud83d", fix: /re-type the text/, only: ["model", "cli", "cdktf"], note: "gRPC strings are UTF-8: half a surrogate pair cannot reach the Pulumi provider" },
+    { field: "url", kind: "with malformed unicode", value: "https://hooks.example.com/\ud83d", fix: /re-type the text/ },
     { field: "url", kind: "with a control character", value: "https://hooks.example.com/\u0000x", fix: /remove them/ },
     { field: "url", kind: "with a newline", value: "https://hooks.example.com/x\n", fix: /remove them/ },
     { field: "url", kind: "http: to a public host", value: "http://hooks.example.com/tuco", fix: /use https:\/\/ \(http:\/\/ is allowed only for localhost/ },
@@ -134,7 +134,7 @@ export function badInputs(dir: { directory: string; fileInTheWay: string }): Bad
     { field: "name", kind: "with a tab", value: "crm\tevents", fix: /use one line of printable text/ },
     { field: "name", kind: "with a control character", value: "crm\u0007", fix: /use one line of printable text/ },
     { field: "name", kind: "with a unicode line separator", value: "crm\u2028events", fix: /use one line of printable text/ },
-    { field: "name", kind: "with malformed unicode", value: "crm \ud800", fix: /re-type the text/, only: ["model", "cli", "cdktf"], note: "gRPC strings are UTF-8: half a surrogate pair cannot reach the Pulumi provider" },
+    { field: "name", kind: "with malformed unicode", value: "crm \ud800", fix: /re-type the text/ },
 
     // description (left out, null, "" and blank all mean "no description": not bad)
     { field: "description", kind: "of the wrong type (number)", value: 7, fix: /write a sentence, or leave it out/ },
@@ -142,7 +142,7 @@ export function badInputs(dir: { directory: string; fileInTheWay: string }): Bad
     { field: "description", kind: "of the wrong type (list)", value: ["CRM"], fix: /write a sentence, or leave it out/ },
     { field: "description", kind: "too long", value: long(1001, "d"), fix: /use at most 1000/ },
     { field: "description", kind: "with a control character", value: "ring the bell\u0007", fix: /use printable text \(newlines and tabs are fine\)/ },
-    { field: "description", kind: "with malformed unicode", value: "CRM \udc00 sync", fix: /re-type the text/, only: ["model", "cli", "cdktf"], note: "gRPC strings are UTF-8: half a surrogate pair cannot reach the Pulumi provider" },
+    { field: "description", kind: "with malformed unicode", value: "CRM \udc00 sync", fix: /re-type the text/ },
 
     // isActive (left out means true)
     { field: "isActive", kind: "null", value: null, fix: /must be true or false: write true or false \(a boolean, not a string\), or leave it out for true/ },
