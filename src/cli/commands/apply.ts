@@ -21,7 +21,7 @@ with age, and health-checks it. Safe to re-run: in sync means zero writes.
 
 Input (one of):
   --spec JSON         the spec as a JSON string
-  --spec-file PATH    a file holding the spec JSON
+  --spec-file PATH    a file holding the spec JSON (at most 1 MiB)
   (neither)           the spec JSON from the environment variable TUCO_WEBHOOK_SPEC
 Output:
   --json              print one JSON document on stdout:
