@@ -7,10 +7,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { TucoError } from "../api/errors";
 import type { WebhookEvent } from "../api/types";
-import type { HealthCheckPolicy } from "../webhook/health";
-import { HEALTH_CHECK_POLICIES } from "../webhook/health";
-import { checkOwnerPart } from "../webhook/ownership";
-import { validateWebhookSpec, type WebhookSpec } from "../webhook/spec";
+import { checkOutputPath } from "../secrets/file";
+import { SealingConfigError, parseRecipients } from "../secrets/recipients";
+import { checkHealthCheckPolicy, type HealthCheckPolicy } from "../webhook/health";
+import { checkOwnerPart, parseOwnerTag } from "../webhook/ownership";
+import { showValue, validateWebhookSpec, type WebhookSpec } from "../webhook/spec";
 
 /** The trigger key that holds a webhook's desired state (JSON of `DeclaredWebhook`). */
 export const WEBHOOK_TRIGGER = "tuco_webhook";
@@ -97,52 +98,70 @@ export function pruneJson(p: DeclaredPrune): string {
   return terraformSafeJson(JSON.stringify({ stack: p.stack, keep: p.keep }));
 }
 
-const RECIPIENT = /^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/;
-
-/** Whether `value` looks like an age X25519 recipient (`age1` + 58 bech32 characters). */
-export function isAgeRecipient(value: unknown): value is string {
-  return typeof value === "string" && RECIPIENT.test(value);
-}
-
-/** True for an age SECRET key (`AGE-SECRET-KEY-1...`, any case): a value no message may repeat. */
-export function isAgeSecretKey(value: unknown): boolean {
-  return typeof value === "string" && /^\s*AGE-SECRET-KEY-/i.test(value);
-}
-
-/** What an error message may say about recipients that failed validation: never an age secret key. */
-export function showRecipients(recipients: unknown): string {
-  const list = Array.isArray(recipients) ? recipients : [recipients];
-  return JSON.stringify(list.map((r) => (isAgeSecretKey(r) ? "AGE-SECRET-KEY-1... (a SECRET key, not repeated here)" : r)));
-}
-
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Checks a declared webhook read back from a file; throws `SynthesizedStackError` naming what is wrong. */
-export function checkDeclaredWebhook(file: string, where: string, value: unknown): DeclaredWebhook {
-  const bad = (what: string): never => {
-    throw new SynthesizedStackError(file, `${where}: ${what}. Synthesize the stack again (cdktf synth) instead of editing cdk.tf.json by hand.`);
-  };
-  if (!isRecord(value)) return bad("the webhook declaration is not a JSON object");
+const RESYNTH = "Synthesize the stack again (cdktf synth) instead of editing cdk.tf.json by hand.";
+/** The fields of a declared webhook, in the order `webhookJson` writes them. */
+const DECLARED_FIELDS = ["stack", "key", "name", "url", "events", "description", "isActive", "healthCheck", "seal"] as const;
+const SEAL_FIELDS = ["recipients", "path"];
+
+/**
+ * Every problem of a declared webhook read back from a file, each naming its field, the value and
+ * the fix, checked exactly as `tuco-webhooks apply` checks its spec. Empty when it is valid.
+ */
+function declaredWebhookProblems(value: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const unknown = Object.keys(value).filter((k) => !(DECLARED_FIELDS as readonly string[]).includes(k));
+  if (unknown.length > 0) problems.push(`unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")} (a webhook declaration holds only ${DECLARED_FIELDS.join(", ")})`);
   for (const field of ["stack", "key"] as const) {
-    const v = value[field];
-    if (typeof v !== "string") return bad(`"${field}" is missing or not a string`);
+    const part = value[field];
+    if (typeof part !== "string") {
+      problems.push(`${field} ${showValue(part)} is missing or not a string (1-200 characters of A-Z a-z 0-9 . _ / -)`);
+      continue;
+    }
     try {
-      checkOwnerPart(field, v);
+      checkOwnerPart(field, part);
     } catch (err) {
-      return bad((err as Error).message);
+      problems.push((err as Error).message);
     }
   }
   const checked = validateWebhookSpec(value);
-  if (checked.spec === undefined) return bad(checked.failures.map((f) => f.message).join("; "));
-  const spec: WebhookSpec = checked.spec;
-  const healthCheck = value.healthCheck ?? "fail";
-  if (!HEALTH_CHECK_POLICIES.includes(healthCheck as HealthCheckPolicy)) return bad(`healthCheck ${JSON.stringify(healthCheck)} is not one of fail, warn, skip`);
+  problems.push(...checked.failures.map((f) => f.message));
+  if (checked.spec && parseOwnerTag(checked.spec.description).owner) {
+    problems.push(`description ${showValue(checked.spec.description)} ends with a tuco-webhooks ownership marker, which apply adds itself`);
+  }
+  const policy = checkHealthCheckPolicy(value.healthCheck);
+  if (policy) problems.push(policy);
   const seal = value.seal;
-  if (!isRecord(seal) || !Array.isArray(seal.recipients) || typeof seal.path !== "string") return bad(`"seal" must be {"recipients": ["age1..."], "path": "..."}`);
-  const recipients = seal.recipients;
-  if (recipients.length === 0 || !recipients.every(isAgeRecipient)) return bad(`seal.recipients ${showRecipients(recipients)} must list age X25519 recipients (age1...)`);
+  if (!isRecord(seal)) {
+    problems.push(`seal ${showValue(seal)} must be {"recipients": ["age1..."], "path": "..."}`);
+    return problems;
+  }
+  const extra = Object.keys(seal).filter((k) => !SEAL_FIELDS.includes(k));
+  if (extra.length > 0) problems.push(`unknown seal field${extra.length > 1 ? "s" : ""} ${extra.map((k) => JSON.stringify(k)).join(", ")} (seal holds only recipients and path)`);
+  if (!Array.isArray(seal.recipients)) problems.push(`seal.recipients ${showValue(seal.recipients)} must be a list of age1... recipients`);
+  else {
+    try {
+      parseRecipients(seal.recipients, "seal.recipients");
+    } catch (err) {
+      if (!(err instanceof SealingConfigError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  const path = checkOutputPath("seal.path", seal.path);
+  if ("problem" in path) problems.push(path.problem);
+  return problems;
+}
+
+/** Checks a declared webhook read back from a file; throws `SynthesizedStackError` naming every bad field. */
+export function checkDeclaredWebhook(file: string, where: string, value: unknown): DeclaredWebhook {
+  if (!isRecord(value)) throw new SynthesizedStackError(file, `${where}: the webhook declaration ${showValue(value)} is not a JSON object. ${RESYNTH}`);
+  const problems = declaredWebhookProblems(value);
+  if (problems.length > 0) throw new SynthesizedStackError(file, `${where}: ${problems.join("; ")}. ${RESYNTH}`);
+  const spec: WebhookSpec = validateWebhookSpec(value).spec!;
+  const seal = value.seal as { recipients: unknown[]; path: string };
   return {
     stack: value.stack as string,
     key: value.key as string,
@@ -151,21 +170,118 @@ export function checkDeclaredWebhook(file: string, where: string, value: unknown
     events: spec.events,
     description: spec.description,
     isActive: spec.isActive,
-    healthCheck: healthCheck as HealthCheckPolicy,
-    seal: { recipients: recipients as string[], path: seal.path },
+    healthCheck: (value.healthCheck ?? "fail") as HealthCheckPolicy,
+    seal: { recipients: parseRecipients(seal.recipients, "seal.recipients"), path: seal.path },
   };
 }
 
 function parseTrigger(file: string, where: string, raw: unknown): unknown {
-  if (typeof raw !== "string") throw new SynthesizedStackError(file, `${where} is not a string. Synthesize the stack again (cdktf synth).`);
+  if (typeof raw !== "string") throw new SynthesizedStackError(file, `${where} ${showValue(raw)} is not a string. ${RESYNTH}`);
   try {
     return JSON.parse(raw);
   } catch (err) {
-    throw new SynthesizedStackError(file, `${where} is not valid JSON (${(err as Error).message}). Synthesize the stack again (cdktf synth).`);
+    throw new SynthesizedStackError(file, `${where} is not valid JSON (${(err as Error).message}). ${RESYNTH}`);
   }
 }
 
-/** Reads the webhooks a synthesized stack declares, from a `cdk.tf.json` file or the stack's directory. */
+type LocalExec = { command: string; environment: Record<string, unknown>; when: unknown };
+
+/** The local-exec provisioners of a resource body (anything else is left out). */
+function localExecs(body: Record<string, unknown>): LocalExec[] {
+  const list = Array.isArray(body.provisioner) ? body.provisioner : [];
+  const out: LocalExec[] = [];
+  for (const p of list) {
+    const le = isRecord(p) ? p["local-exec"] : undefined;
+    if (!isRecord(le)) continue;
+    out.push({ command: typeof le.command === "string" ? le.command : "", environment: isRecord(le.environment) ? le.environment : {}, when: le.when });
+  }
+  return out;
+}
+
+/** `node '<cli>' <subcommand> <rest>` as TucoWebhook writes it: the subcommand and the rest, or undefined. */
+const CLI_COMMAND = /^node '(?:[^']|'\\'')*' (apply|delete|prune)(?: (.*))?$/s;
+const RUNS_TUCO_CLI = /(?:^|[\s'"/])(?:tuco-webhooks|main\.js'?)\s+(?:apply|delete|prune)\b/;
+
+function cliCall(command: string): { sub: string; rest: string } | undefined {
+  const m = CLI_COMMAND.exec(command);
+  return m ? { sub: m[1], rest: m[2] ?? "" } : undefined;
+}
+
+/** Whether a resource is one of ours: it carries our trigger, or its provisioners run the tuco-webhooks CLI. */
+function isTucoResource(body: Record<string, unknown>): boolean {
+  for (const key of ["triggers", "triggers_replace"]) {
+    const t = body[key];
+    if (isRecord(t) && (WEBHOOK_TRIGGER in t || PRUNE_TRIGGER in t)) return true;
+  }
+  return localExecs(body).some((p) => RUNS_TUCO_CLI.test(p.command));
+}
+
+/** The first field that differs between two declarations, for a message; undefined when equal. */
+function firstDifference(a: DeclaredWebhook, b: DeclaredWebhook): { field: string; a: unknown; b: unknown } | undefined {
+  for (const field of DECLARED_FIELDS) {
+    if (JSON.stringify(a[field]) !== JSON.stringify(b[field])) return { field, a: a[field], b: b[field] };
+  }
+  return undefined;
+}
+
+/**
+ * Checks that what a webhook resource's provisioners run is what its trigger declares: the create
+ * command is `apply` with TUCO_WEBHOOK_SPEC equal to the trigger, the destroy command deletes the
+ * same stack and key. A hand edit of one but not the other would make Terraform apply one webhook
+ * while drift compares another.
+ */
+function checkWebhookProvisioners(file: string, where: string, body: Record<string, unknown>, declared: DeclaredWebhook): void {
+  const bad = (what: string): never => {
+    throw new SynthesizedStackError(file, `${where}: ${what}. ${RESYNTH}`);
+  };
+  const execs = localExecs(body);
+  const create = execs.filter((p) => p.when === undefined);
+  const destroy = execs.filter((p) => p.when === "destroy");
+  if (create.length !== 1 || cliCall(create[0].command)?.sub !== "apply" || cliCall(create[0].command)?.rest !== "") {
+    bad(`its create-time provisioner must be the one command \`node '<cli>' apply\` (found ${showValue(create.map((p) => p.command))})`);
+  }
+  const env = create[0].environment.TUCO_WEBHOOK_SPEC;
+  const fromEnv = checkDeclaredWebhook(file, `${where} provisioner environment TUCO_WEBHOOK_SPEC`, parseTrigger(file, `${where} provisioner environment TUCO_WEBHOOK_SPEC`, env));
+  const diff = firstDifference(declared, fromEnv);
+  if (diff) {
+    bad(`the provisioner environment TUCO_WEBHOOK_SPEC (what apply runs with) has ${diff.field} ${showValue(diff.b)}, but trigger ${WEBHOOK_TRIGGER} (what drift and Terraform's plan read) has ${showValue(diff.a)}`);
+  }
+  const expected = `--stack ${shellQuote(declared.stack)} --key ${shellQuote(declared.key)}`;
+  const del = destroy.length === 1 ? cliCall(destroy[0].command) : undefined;
+  if (del?.sub !== "delete" || del.rest !== expected) {
+    bad(`its destroy-time provisioner must be \`node '<cli>' delete ${expected}\`, the stack and key of its trigger (found ${showValue(destroy.map((p) => p.command))})`);
+  }
+}
+
+/** Checks the prune resource: its trigger keeps exactly the declared keys and its commands prune exactly those. */
+function checkPrune(file: string, where: string, body: Record<string, unknown>, prune: DeclaredPrune, declaredKeys: string[]): void {
+  const bad = (what: string): never => {
+    throw new SynthesizedStackError(file, `${where}: ${what}. ${RESYNTH}`);
+  };
+  const keys = [...declaredKeys].sort();
+  if (JSON.stringify([...prune.keep].sort()) !== JSON.stringify(keys)) {
+    bad(`trigger ${PRUNE_TRIGGER} keeps ${showValue(prune.keep)}, but the stack declares the keys ${showValue(keys)}: prune would delete a declared webhook or keep an undeclared one`);
+  }
+  const execs = localExecs(body);
+  const create = execs.filter((p) => p.when === undefined);
+  const destroy = execs.filter((p) => p.when === "destroy");
+  const expectedCreate = `--stack ${shellQuote(prune.stack)} --keep ${shellQuote(keys.join(","))}`;
+  const call = create.length === 1 ? cliCall(create[0].command) : undefined;
+  if (call?.sub !== "prune" || call.rest !== expectedCreate) {
+    bad(`its create-time provisioner must be \`node '<cli>' prune ${expectedCreate}\`, the keys of its trigger (found ${showValue(create.map((p) => p.command))})`);
+  }
+  const expectedDestroy = `--stack ${shellQuote(prune.stack)} --keep ''`;
+  const del = destroy.length === 1 ? cliCall(destroy[0].command) : undefined;
+  if (del?.sub !== "prune" || del.rest !== expectedDestroy) {
+    bad(`its destroy-time provisioner must be \`node '<cli>' prune ${expectedDestroy}\` (found ${showValue(destroy.map((p) => p.command))})`);
+  }
+}
+
+/**
+ * Reads the webhooks a synthesized stack declares, from a `cdk.tf.json` file or the stack's directory.
+ * Rejects, naming the file, the resource and the field, any content `TucoWebhook` does not write:
+ * invalid declarations, and provisioners that would run something other than what the triggers say.
+ */
 export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
   let file = fileOrDir;
   if (fs.existsSync(fileOrDir) && fs.statSync(fileOrDir).isDirectory()) file = path.join(fileOrDir, "cdk.tf.json");
@@ -176,48 +292,74 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
     const code = (err as NodeJS.ErrnoException).code;
     throw new SynthesizedStackError(
       file,
-      code === "ENOENT" ? "no such file: run `cdktf synth` first and pass cdktf.out/stacks/<stack>" : `cannot read it (${code ?? (err as Error).message})`,
+      code === "ENOENT"
+        ? "no such file: run `cdktf synth` first and pass cdktf.out/stacks/<stack>"
+        : code === "EISDIR"
+          ? "is a directory, not a file: pass cdktf.out/stacks/<stack> or its cdk.tf.json"
+          : `cannot read it (${code ?? (err as Error).message}): pass cdktf.out/stacks/<stack> or its cdk.tf.json`,
     );
   }
+  if (text.trim() === "") throw new SynthesizedStackError(file, `is empty. ${RESYNTH}`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new SynthesizedStackError(file, `not valid JSON (${(err as Error).message}). Synthesize the stack again (cdktf synth).`);
+    throw new SynthesizedStackError(file, `not valid JSON (${(err as Error).message}). ${RESYNTH}`);
   }
-  if (!isRecord(doc)) throw new SynthesizedStackError(file, "not a Terraform JSON configuration (expected an object)");
+  if (!isRecord(doc)) throw new SynthesizedStackError(file, `not a Terraform JSON configuration (expected an object, got ${showValue(doc)})`);
   const resources = doc.resource ?? {};
-  if (!isRecord(resources)) throw new SynthesizedStackError(file, `"resource" is not an object`);
-  const webhooks: DeclaredWebhook[] = [];
-  let prune: DeclaredPrune | undefined;
-  for (const type of ["null_resource", "terraform_data"]) {
-    const byName = resources[type];
-    if (byName === undefined) continue;
-    if (!isRecord(byName)) throw new SynthesizedStackError(file, `resource.${type} is not an object`);
+  if (!isRecord(resources)) throw new SynthesizedStackError(file, `"resource" ${showValue(resources)} is not an object. ${RESYNTH}`);
+  const webhooks: { declared: DeclaredWebhook; where: string }[] = [];
+  let prune: { declared: DeclaredPrune; where: string; body: Record<string, unknown> } | undefined;
+  for (const [type, byName] of Object.entries(resources)) {
+    if (!isRecord(byName)) {
+      if (type === "null_resource" || type === "terraform_data") throw new SynthesizedStackError(file, `resource.${type} is not an object. ${RESYNTH}`);
+      continue;
+    }
     for (const [name, body] of Object.entries(byName)) {
-      if (!isRecord(body)) continue;
-      const triggers = type === "null_resource" ? body.triggers : body.triggers_replace;
-      if (!isRecord(triggers)) continue;
       const where = `resource.${type}.${name}`;
+      if (!isRecord(body)) {
+        if (type === "null_resource" || type === "terraform_data") throw new SynthesizedStackError(file, `${where} is not an object. ${RESYNTH}`);
+        continue;
+      }
+      if (!isTucoResource(body)) continue;
+      if (type !== "null_resource" && type !== "terraform_data") {
+        throw new SynthesizedStackError(file, `${where} runs tuco-webhooks provisioners but is a ${type}: TucoWebhook synthesizes null_resource or terraform_data. ${RESYNTH}`);
+      }
+      const triggersField = type === "null_resource" ? "triggers" : "triggers_replace";
+      const triggers = body[triggersField];
+      if (!isRecord(triggers)) {
+        throw new SynthesizedStackError(file, `${where}.${triggersField} ${showValue(triggers)} must hold trigger ${WEBHOOK_TRIGGER} or ${PRUNE_TRIGGER}. ${RESYNTH}`);
+      }
       if (WEBHOOK_TRIGGER in triggers) {
-        webhooks.push(checkDeclaredWebhook(file, where, parseTrigger(file, `${where} trigger ${WEBHOOK_TRIGGER}`, triggers[WEBHOOK_TRIGGER])));
+        const declared = checkDeclaredWebhook(file, where, parseTrigger(file, `${where} trigger ${WEBHOOK_TRIGGER}`, triggers[WEBHOOK_TRIGGER]));
+        checkWebhookProvisioners(file, where, body, declared);
+        webhooks.push({ declared, where });
       } else if (PRUNE_TRIGGER in triggers) {
         const p = parseTrigger(file, `${where} trigger ${PRUNE_TRIGGER}`, triggers[PRUNE_TRIGGER]);
         if (!isRecord(p) || typeof p.stack !== "string" || !Array.isArray(p.keep) || !p.keep.every((k) => typeof k === "string")) {
-          throw new SynthesizedStackError(file, `${where}: the prune declaration must be {"stack": "...", "keep": [...]}. Synthesize the stack again (cdktf synth).`);
+          throw new SynthesizedStackError(file, `${where} trigger ${PRUNE_TRIGGER} ${showValue(p)} must be {"stack": "...", "keep": [...]}. ${RESYNTH}`);
         }
-        prune = { stack: p.stack, keep: p.keep as string[] };
+        if (prune) throw new SynthesizedStackError(file, `${where} is a second prune resource (the first is ${prune.where}): a stack has one. ${RESYNTH}`);
+        prune = { declared: { stack: p.stack, keep: p.keep as string[] }, where, body };
+      } else {
+        throw new SynthesizedStackError(file, `${where}.${triggersField} holds neither trigger ${WEBHOOK_TRIGGER} nor ${PRUNE_TRIGGER}, yet its provisioners run tuco-webhooks. ${RESYNTH}`);
       }
     }
   }
-  const stacks = new Set([...webhooks.map((w) => w.stack), ...(prune ? [prune.stack] : [])]);
+  const stacks = new Set([...webhooks.map((w) => w.declared.stack), ...(prune ? [prune.declared.stack] : [])]);
   if (stacks.size === 0) throw new SynthesizedStackError(file, "declares no Tuco webhook (no TucoWebhook construct was synthesized into this stack)");
-  if (stacks.size > 1) throw new SynthesizedStackError(file, `declares webhooks of several stacks (${[...stacks].join(", ")}): one cdk.tf.json holds one stack`);
-  const keys = new Set<string>();
+  if (stacks.size > 1) throw new SynthesizedStackError(file, `declares webhooks of several stacks (${[...stacks].join(", ")}): one cdk.tf.json holds one stack. ${RESYNTH}`);
+  const keys = new Map<string, string>();
   for (const w of webhooks) {
-    if (keys.has(w.key)) throw new SynthesizedStackError(file, `declares the key ${JSON.stringify(w.key)} twice`);
-    keys.add(w.key);
+    const twin = keys.get(w.declared.key);
+    if (twin) throw new SynthesizedStackError(file, `${w.where} declares the key ${JSON.stringify(w.declared.key)}, which ${twin} declares too. ${RESYNTH}`);
+    keys.set(w.declared.key, w.where);
   }
-  webhooks.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { file, stack: [...stacks][0], webhooks, prune };
+  if (webhooks.length > 0 && !prune) {
+    throw new SynthesizedStackError(file, `declares webhooks but no prune resource (${"TucoWebhooksPrune"}): webhooks removed from the program would never be deleted. ${RESYNTH}`);
+  }
+  if (prune) checkPrune(file, prune.where, prune.body, prune.declared, [...keys.keys()]);
+  const declared = webhooks.map((w) => w.declared).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { file, stack: [...stacks][0], webhooks: declared, prune: prune?.declared };
 }

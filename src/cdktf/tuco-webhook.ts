@@ -5,17 +5,16 @@ import { Construct } from "constructs";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { TucoError } from "../api/errors";
-import { HEALTH_CHECK_POLICIES, type HealthCheckPolicy } from "../webhook/health";
+import { checkOutputPath } from "../secrets/file";
+import { SealingConfigError, checkRecipient, parseRecipients } from "../secrets/recipients";
+import { checkHealthCheckPolicy, type HealthCheckPolicy } from "../webhook/health";
 import { checkOwnerPart, parseOwnerTag } from "../webhook/ownership";
-import { parseWebhookSpec } from "../webhook/spec";
+import { parseWebhookSpec, showValue } from "../webhook/spec";
 import {
   PRUNE_TRIGGER,
   WEBHOOK_TRIGGER,
-  isAgeRecipient,
-  isAgeSecretKey,
   pruneJson,
   shellQuote,
-  showRecipients,
   webhookJson,
   type DeclaredWebhook,
 } from "./synthesized-stack";
@@ -96,6 +95,40 @@ function contextRecipients(scope: Construct): unknown {
   return value;
 }
 
+/** The recipients from the prop, else the context, checked like `tuco-webhooks apply` checks them (bech32 checksum included). */
+function checkedRecipients(scope: Construct, subject: string, prop: unknown): string[] {
+  const given = prop !== undefined && prop !== null;
+  const value = given ? prop : contextRecipients(scope);
+  const howTo =
+    `Set the "recipients" prop to ["age1..."], or the stack-wide default: "context": {"${RECIPIENTS_CONTEXT}": ["age1..."]} in cdktf.json, ` +
+    `or app.node.setContext("${RECIPIENTS_CONTEXT}", ["age1..."]). Create a key pair with \`age-keygen -o key.txt\`.`;
+  if (value === undefined || value === null) {
+    throw propsError(subject, `no age recipients to seal its one-time secret to (a webhook whose secret is thrown away is useless). ${howTo}`);
+  }
+  if (given && !Array.isArray(value)) throw propsError(subject, `recipients ${showValue(value)} must be a list of age1... public keys, got ${typeof value}. ${howTo}`);
+  if (Array.isArray(value) && value.length === 0) {
+    throw propsError(subject, `${given ? "recipients" : `the "${RECIPIENTS_CONTEXT}" context value`} [] is empty: no one could read a secret sealed to no one. ${howTo}`);
+  }
+  try {
+    return parseRecipients(value, "recipients");
+  } catch (err) {
+    if (!(err instanceof SealingConfigError)) throw err;
+    const items: unknown[] = Array.isArray(value) ? value : [value];
+    const secretKey = items.some((r) => typeof r === "string" && r.trim().startsWith("AGE-SECRET-KEY-"));
+    const bad = items.filter((r) => {
+      try {
+        checkRecipient(r);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // A secret key is named, never echoed.
+    const from = given ? "" : ` (They came from the "${RECIPIENTS_CONTEXT}" context value.)`;
+    throw propsError(subject, `${secretKey ? err.message : `recipients ${showValue(bad)} are not age X25519 recipients: ${err.message}`}${from}`);
+  }
+}
+
 function rejectTokens(subject: string, props: TucoWebhookProps): void {
   for (const [field, value] of Object.entries(props)) {
     const values: unknown[] = Array.isArray(value) ? value : [value];
@@ -172,37 +205,22 @@ export class TucoWebhook extends Construct {
       throw propsError(subject, `description ends with a tuco-webhooks ownership marker ([tuco-webhooks stack=... key=...]): remove that line, it is added for you`);
     }
     const healthCheck = props.healthCheck ?? "fail";
-    if (!HEALTH_CHECK_POLICIES.includes(healthCheck)) {
-      throw propsError(subject, `healthCheck ${JSON.stringify(healthCheck)} is not a policy: use "fail", "warn" or "skip"`);
-    }
+    const policyProblem = checkHealthCheckPolicy(props.healthCheck);
+    if (policyProblem) throw propsError(subject, policyProblem);
     const resourceType = (props.resourceType ?? this.node.tryGetContext(RESOURCE_TYPE_CONTEXT) ?? "null_resource") as TucoWebhookResourceType;
     if (!RESOURCE_TYPES.includes(resourceType)) {
-      throw propsError(subject, `resourceType ${JSON.stringify(resourceType)} is not supported: use "null_resource" or "terraform_data"`);
+      const from = props.resourceType === undefined || props.resourceType === null ? `(the "${RESOURCE_TYPE_CONTEXT}" context value) ` : "";
+      throw propsError(subject, `resourceType ${from}${showValue(resourceType)} is not supported: use "null_resource" or "terraform_data" (or leave it out for "null_resource")`);
     }
 
-    const recipients = props.recipients ?? contextRecipients(this);
-    if (recipients === undefined || (Array.isArray(recipients) && recipients.length === 0)) {
-      throw propsError(
-        subject,
-        `no age recipients to seal its one-time secret to (a webhook whose secret is thrown away is useless). ` +
-          `Set the "recipients" prop to ["age1..."], or the stack-wide default: "context": {"${RECIPIENTS_CONTEXT}": ["age1..."]} in cdktf.json, ` +
-          `or app.node.setContext("${RECIPIENTS_CONTEXT}", ["age1..."]). Create a key pair with \`age-keygen -o key.txt\`.`,
-      );
+    const recipients = checkedRecipients(this, subject, props.recipients);
+    let sealedSecretPath = path.resolve(path.join("sealed-secrets", this.stackName, `${this.key}.age`));
+    if (props.sealedSecretPath !== undefined && props.sealedSecretPath !== null) {
+      const checked = checkOutputPath("sealedSecretPath", props.sealedSecretPath, `sealed-secrets/${this.stackName}/${this.key}.age`);
+      if ("problem" in checked) throw propsError(subject, `${checked.problem} (or leave it out for sealed-secrets/<stack>/<key>.age)`);
+      sealedSecretPath = checked.path;
     }
-    if (!Array.isArray(recipients) || !recipients.every(isAgeRecipient)) {
-      const bad = Array.isArray(recipients) ? recipients.filter((r) => !isAgeRecipient(r)) : recipients;
-      if ((Array.isArray(bad) ? bad : [bad]).some(isAgeSecretKey)) {
-        throw propsError(
-          subject,
-          `recipients ${showRecipients(bad)} hold an age SECRET key: never configure it (nor commit it); use its public key, the "age1..." line \`age-keygen -y key.txt\` prints`,
-        );
-      }
-      throw propsError(subject, `recipients ${showRecipients(bad)} are not age X25519 recipients: use the "age1..." public keys that age-keygen prints`);
-    }
-    if (props.sealedSecretPath !== undefined && (typeof props.sealedSecretPath !== "string" || props.sealedSecretPath.trim() === "")) {
-      throw propsError(subject, `sealedSecretPath ${JSON.stringify(props.sealedSecretPath)} is empty: give a file path, or leave it out for sealed-secrets/<stack>/<key>.age`);
-    }
-    this.sealedSecretPath = path.resolve(props.sealedSecretPath ?? path.join("sealed-secrets", this.stackName, `${this.key}.age`));
+    this.sealedSecretPath = sealedSecretPath;
 
     this.declaration = {
       stack: this.stackName,
@@ -213,7 +231,7 @@ export class TucoWebhook extends Construct {
       description: spec.description,
       isActive: spec.isActive,
       healthCheck,
-      seal: { recipients: [...new Set(recipients)], path: this.sealedSecretPath },
+      seal: { recipients, path: this.sealedSecretPath },
     };
 
     const json = webhookJson(this.declaration);

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { TucoClient } from "../api/client";
 import { TucoError } from "../api/errors";
+import { showValue } from "../webhook/spec";
 import type { CliCommand } from "./command";
 
 /** The command line itself was wrong: a flag, its value, or a missing input. Raised before any API call. */
@@ -42,45 +43,103 @@ export function printText(text: string): void {
   process.stdout.write(scrub(text.endsWith("\n") ? text : `${text}\n`));
 }
 
-type FlagSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean }>;
+/** The flags a command takes, as node's `parseArgs` describes them. */
+export type FlagSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean }>;
 
 const KEY_FLAGS = new Set(["--api-key", "--apikey", "--token", "--tuco-api-key"]);
 
+/** Edit distance, to suggest the flag a typo meant. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+function suggestion(flag: string, known: readonly string[]): string {
+  const name = flag.replace(/^-+/, "").split("=")[0];
+  const best = known.map((k) => ({ k, d: distance(name, k) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= Math.max(1, Math.floor(best.k.length / 3)) ? ` (did you mean --${best.k}?)` : "";
+}
+
+/** Parsed flags: strings, booleans, or lists for `multiple` flags. */
+export type FlagValues<F extends FlagSpec> = { [K in keyof F]?: F[K]["multiple"] extends true ? string[] : F[K]["type"] extends "boolean" ? boolean : string } & { help?: boolean };
+
 /**
- * Parses flags strictly (unknown flags and missing values are errors naming the flag).
- * `--help` is always accepted. The API key is never a flag: it is read from TUCO_API_KEY only.
+ * Parses flags strictly: an unknown flag, a missing value, a value given to a flag that takes none,
+ * and a single-valued flag given twice are each one `UsageError` naming the flag, the value and the
+ * fix. `--help` is always accepted. The API key is never a flag: it is read from TUCO_API_KEY only.
  */
 export function parseFlags<F extends FlagSpec>(
   command: string,
   args: readonly string[],
   flags: F,
   positionals = false,
-): { values: { [K in keyof F]?: F[K]["multiple"] extends true ? string[] : F[K]["type"] extends "boolean" ? boolean : string }; positionals: string[] } {
+): { values: FlagValues<F>; positionals: string[] } {
   for (const arg of args) {
+    if (arg === "--") break;
     const name = arg.split("=")[0];
     if (KEY_FLAGS.has(name)) {
       throw new UsageError(`${name} is not accepted: the API key is read only from the environment variable TUCO_API_KEY (argv is visible to every process on the machine)`);
     }
   }
+  return parseStrictFlags(command, args, flags, positionals);
+}
+
+/** `parseFlags` without the API-key guard, for the emulator, whose `--api-key` names keys to accept. */
+export function parseStrictFlags<F extends FlagSpec>(
+  command: string,
+  args: readonly string[],
+  flags: F,
+  positionals = false,
+): { values: FlagValues<F>; positionals: string[] } {
+  const help = `run \`tuco-webhooks ${command} --help\` for the flags it takes`;
+  const known = Object.keys(flags);
+  let parsed;
   try {
-    const parsed = parseArgs({
+    parsed = parseArgs({
       args: [...args],
       options: { ...flags, help: { type: "boolean", short: "h" } },
       strict: true,
       allowPositionals: positionals,
+      tokens: true,
     });
-    return { values: parsed.values as never, positionals: parsed.positionals };
   } catch (err) {
     const code = (err as { code?: string }).code ?? "";
     const message = (err as Error).message;
-    const flag = /'(-[^' ]+)/.exec(message)?.[1];
+    const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? "";
     let why: string;
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") why = `unknown flag ${flag ?? message}`;
-    else if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") why = flag ? `flag ${flag} needs a value` : message;
-    else if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") why = `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? message}`;
-    else why = message;
-    throw new UsageError(`${why}: run \`tuco-webhooks ${command} --help\` for the flags it takes`);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") why = `unknown flag ${flag || message}${suggestion(flag, known)}`;
+    else if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && /does not take an argument/.test(message)) {
+      const given = args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+      why = `flag ${flag} takes no value${given !== undefined ? `, got ${showValue(given)}` : ""}: write ${flag} alone`;
+    } else if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && /ambiguous/.test(message)) {
+      const next = args[args.indexOf(flag) + 1];
+      why = `flag ${flag} needs a value, but the next argument is ${showValue(next)}: give ${flag} its value (write ${flag}=${next ?? "VALUE"} if the value really starts with a dash)`;
+    } else if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") why = `flag ${flag || message} needs a value`;
+    else if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") why = `unexpected argument ${showValue(/'([^']*)'/.exec(message)?.[1] ?? message)}`;
+    else why = message.split("\n")[0];
+    throw new UsageError(`${why}: ${help}`);
   }
+  const seen = new Map<string, string[]>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== "option" || token.name === "help" || flags[token.name]?.multiple) continue;
+    const values = seen.get(token.name) ?? [];
+    values.push(token.value ?? "");
+    seen.set(token.name, values);
+    if (values.length === 2) {
+      const shown = flags[token.name].type === "boolean" ? "" : ` (${values.map((v) => showValue(v)).join(", then ")})`;
+      throw new UsageError(`flag --${token.name} was given twice${shown}: give it once`);
+    }
+  }
+  return { values: parsed.values as never, positionals: parsed.positionals };
 }
 
 /** The API client configured from TUCO_API_URL / TUCO_API_KEY / TUCO_TIMEOUT_MS, logging retries to stderr. */

@@ -119,10 +119,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof 
   });
 }
 
+/** Decodes like fetch's `body.text()`: UTF-8, a leading byte order mark skipped, invalid bytes as U+FFFD. */
+const UTF8 = new TextDecoder("utf-8");
+
 /** Parses like a Next.js route's `request.json()`: the Content-Type is not looked at; only a JSON object is accepted. */
 function parseObject(body: Buffer): Parsed {
   try {
-    const value: unknown = JSON.parse(body.toString("utf8"));
+    const value: unknown = JSON.parse(UTF8.decode(body));
     return typeof value === "object" && value !== null && !Array.isArray(value)
       ? { ok: true, value: value as Record<string, unknown> }
       : { ok: false };

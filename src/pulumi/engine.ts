@@ -8,9 +8,9 @@ import { TucoClient, parseTimeoutMs, resolveApiConfig } from "../api/client";
 import { TucoError, TucoNotFoundError } from "../api/errors";
 import type { Webhook } from "../api/types";
 import { diffWebhook } from "../webhook/diff";
-import { HEALTH_CHECK_POLICIES, HealthCheckFailedError, runHealthCheck, SKIPPED_HEALTH_CHECK, type HealthCheckOutcome, type HealthCheckPolicy } from "../webhook/health";
+import { HEALTH_CHECK_POLICIES, HealthCheckFailedError, checkHealthCheckPolicy, runHealthCheck, SKIPPED_HEALTH_CHECK, type HealthCheckOutcome, type HealthCheckPolicy } from "../webhook/health";
 import { createWebhook, PartialCreateError, reconcileWebhook } from "../webhook/lifecycle";
-import { normalizeEvents, showValue, validateWebhookSpec, type WebhookSpec } from "../webhook/spec";
+import { checkWebhookId, normalizeEvents, validateWebhookSpec, type WebhookSpec } from "../webhook/spec";
 
 /** The resource's inputs after `check`: the normalized spec plus the provider's own settings. */
 export interface WebhookInputs {
@@ -130,13 +130,11 @@ export async function check(_olds: Props, news: Props): Promise<{ inputs: Props;
   for (const f of result.failures) failures.push({ property: f.field, reason: f.message });
 
   const policy = news.healthCheck ?? "fail";
-  if (!isUnknown(policy) && !HEALTH_CHECK_POLICIES.includes(policy as HealthCheckPolicy)) {
-    failures.push({ property: "healthCheck", reason: `healthCheck ${showValue(policy)} must be one of ${HEALTH_CHECK_POLICIES.map((p) => `"${p}"`).join(", ")} (leave it out for "fail")` });
-  }
+  const policyProblem = isUnknown(policy) ? undefined : checkHealthCheckPolicy(news.healthCheck);
+  if (policyProblem) failures.push({ property: "healthCheck", reason: policyProblem });
   const adoptId = news.adoptId ?? null;
-  if (adoptId !== null && !isUnknown(adoptId) && (typeof adoptId !== "string" || adoptId.trim() === "")) {
-    failures.push({ property: "adoptId", reason: `adoptId ${showValue(adoptId)} must be the id of an existing webhook (see \`tuco-webhooks list\`), or left out to create one` });
-  }
+  const adoptProblem = adoptId === null || isUnknown(adoptId) ? undefined : checkWebhookId("adoptId", adoptId);
+  if (adoptProblem) failures.push({ property: "adoptId", reason: `${adoptProblem}, or leave adoptId out to create a new webhook` });
   if (failures.length > 0 || result.spec === undefined) return { inputs: news, failures };
 
   const spec = result.spec;

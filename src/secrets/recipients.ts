@@ -1,4 +1,5 @@
 import { TucoError } from "../api/errors";
+import { showValue } from "../webhook/spec";
 
 /** A sealing recipient or identity was malformed or missing. Raised before anything is created. */
 export class SealingConfigError extends TucoError {
@@ -64,7 +65,7 @@ export function parseRecipients(input: unknown, where = "seal.recipients"): stri
       .flatMap((line) => line.split(/[\s,]+/))
       .filter((s) => s !== "");
   } else if (Array.isArray(input)) items = input;
-  else throw new SealingConfigError(`${where} must be a list of age1... recipients, got ${typeof input}: ${HOW_TO_CONFIGURE}.`);
+  else throw new SealingConfigError(`${where} ${showValue(input)} must be a list of age1... recipients, got ${typeof input}: ${HOW_TO_CONFIGURE}.`);
   if (items.length === 0) {
     throw new SealingConfigError(
       `${where} is empty: the webhook's one-time secret must be sealed the moment Tuco returns it, and nobody could read a secret sealed to no one. ` +

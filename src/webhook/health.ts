@@ -1,11 +1,21 @@
 import { TucoError } from "../api/errors";
 import type { HealthCheckResult } from "../api/types";
+import { showValue } from "./spec";
 
 /** What to do when the health-check ping after an apply does not get a 2xx: fail the apply, warn, or skip the check. */
 export type HealthCheckPolicy = "fail" | "warn" | "skip";
 
 /** The health-check policies, for validation and help texts. */
 export const HEALTH_CHECK_POLICIES: readonly HealthCheckPolicy[] = ["fail", "warn", "skip"];
+
+/**
+ * What is wrong with a health-check policy as given, or undefined when it is one. Left out
+ * (undefined or null) means "fail". `field` names it as the user wrote it.
+ */
+export function checkHealthCheckPolicy(value: unknown, field = "healthCheck"): string | undefined {
+  if (value === undefined || value === null || HEALTH_CHECK_POLICIES.includes(value as HealthCheckPolicy)) return undefined;
+  return `${field} ${showValue(value)} is not a policy: use "fail", "warn" or "skip" (or leave it out for "fail")`;
+}
 
 /** The outcome of the health-check after an apply, as both front ends report it. No field is ever undefined. */
 export interface HealthCheckOutcome {

@@ -6,6 +6,7 @@
  * Format: the user's description, then (after a blank line when there is one) a last line
  * `[tuco-webhooks stack=<stack> key=<key>]`. `stack` and `key` use [A-Za-z0-9._/-] only.
  */
+import { showValue } from "./spec";
 
 /** Who owns a webhook: a stack name and the construct's key within it. */
 export interface Owner {
@@ -19,7 +20,7 @@ const TAG = /(?:^|\n\n)\[tuco-webhooks stack=([A-Za-z0-9._/-]+) key=([A-Za-z0-9.
 /** Throws when a stack name or key cannot be written into the marker. */
 export function checkOwnerPart(what: "stack" | "key", value: string): void {
   if (!PART.test(value)) {
-    throw new Error(`${what} ${JSON.stringify(value)} cannot mark webhook ownership: use 1-200 characters of A-Z a-z 0-9 . _ / -`);
+    throw new Error(`${what} ${showValue(value)} cannot mark webhook ownership: use 1-200 characters of A-Z a-z 0-9 . _ / -`);
   }
 }
 

@@ -50,6 +50,16 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENTS);
 // C0 and C1 control characters and DEL.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+// Unicode's own line and paragraph separators: a one-line value must not hold them either.
+const LINE_SEPARATORS = /[\u2028\u2029]/;
+// Half of a surrogate pair: not text. UTF-8 (Terraform's JSON, Pulumi's gRPC, Tuco's API) cannot carry it.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const MALFORMED_UNICODE = "contains malformed unicode (half of a surrogate pair, e.g. an emoji cut in two): re-type the text";
+
+/** Whether a string holds half of a surrogate pair, which no UTF-8 channel can carry. */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
 
 /** Renders a bad value for an error message: short, quoted, never multi-line. */
 export function showValue(value: unknown): string {
@@ -60,7 +70,10 @@ export function showValue(value: unknown): string {
   } catch {
     text = String(value);
   }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  if (text.length <= 80) return text;
+  // Cut between code points, never inside a surrogate pair (an emoji would become malformed unicode).
+  const chars = Array.from(text);
+  return chars.length > 80 ? `${chars.slice(0, 77).join("")}...` : text;
 }
 
 /** Whether `hostname` (as `URL` gives it) is a loopback address or name. */
@@ -74,11 +87,20 @@ export function isLoopbackHost(hostname: string): boolean {
   );
 }
 
+/** A URL with any `user:password@` part replaced by `***@`, so an error message never shows credentials. */
+export function redactUrlCredentials(url: string): string {
+  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*)[^@/?#\\]*@/, "$1***@");
+}
+
 function checkUrl(value: unknown): string | SpecFailure {
-  const fail = (why: string): SpecFailure => ({ field: "url", value, message: `url ${showValue(value)} ${why}` });
+  const fail = (why: string): SpecFailure => {
+    const shown = typeof value === "string" ? redactUrlCredentials(value) : value;
+    return { field: "url", value: shown, message: `url ${showValue(shown)} ${why}` };
+  };
   if (value === undefined || value === null) return fail("is missing: set url to the https:// address that receives the events");
   if (typeof value !== "string") return fail(`must be a string, got ${typeof value}: set url to an https:// address`);
   if (value.trim() === "") return fail("is empty: set url to the https:// address that receives the events");
+  if (hasLoneSurrogate(value)) return fail(MALFORMED_UNICODE);
   if (value !== value.trim() || CONTROL.test(value) || /\s/.test(value)) {
     return fail("contains whitespace or control characters: remove them (percent-encode them if they belong in the path)");
   }
@@ -96,7 +118,7 @@ function checkUrl(value: unknown): string | SpecFailure {
     return fail("uses plain http:// to a non-loopback host: use https:// (http:// is allowed only for localhost and 127.0.0.1, for local testing)");
   }
   if (parsed.username !== "" || parsed.password !== "") {
-    return fail("contains credentials (user:password@): remove them; authenticate deliveries by verifying X-Tuco-Signature instead");
+    return fail("contains credentials (user:password@, shown as ***): remove them; authenticate deliveries by verifying X-Tuco-Signature instead");
   }
   if (parsed.hostname === "") return fail("has no host: write it in full, e.g. https://hooks.example.com/tuco");
   return value;
@@ -121,7 +143,8 @@ function checkName(value: unknown): string | SpecFailure {
   if (typeof value !== "string") return fail(`must be a string, got ${typeof value}: give the webhook a name`);
   const name = value.trim();
   if (name === "") return fail("is empty: give the webhook a name, e.g. \"crm-events\"");
-  if (CONTROL.test(name)) return fail("contains control characters (newlines, tabs...): use one line of printable text");
+  if (hasLoneSurrogate(name)) return fail(MALFORMED_UNICODE);
+  if (CONTROL.test(name) || LINE_SEPARATORS.test(name)) return fail("contains control characters (newlines, tabs...): use one line of printable text");
   if ([...name].length > MAX_NAME_LENGTH) return fail(`is ${[...name].length} characters long: use at most ${MAX_NAME_LENGTH}`);
   return name;
 }
@@ -132,6 +155,7 @@ function checkDescription(value: unknown): string | null | SpecFailure {
   if (typeof value !== "string") return fail(`must be a string, got ${typeof value}: write a sentence, or leave it out`);
   const text = value.trim();
   if (text === "") return null;
+  if (hasLoneSurrogate(text)) return fail(MALFORMED_UNICODE);
   if (CONTROL_BUT_WHITESPACE.test(text)) return fail("contains control characters: use printable text (newlines and tabs are fine)");
   if ([...text].length > MAX_DESCRIPTION_LENGTH) return fail(`is ${[...text].length} characters long: use at most ${MAX_DESCRIPTION_LENGTH}`);
   return text;
@@ -140,7 +164,7 @@ function checkDescription(value: unknown): string | null | SpecFailure {
 function checkIsActive(value: unknown): boolean | SpecFailure {
   if (value === undefined) return true;
   if (typeof value === "boolean") return value;
-  return { field: "isActive", value, message: `isActive ${showValue(value)} must be true or false (leave it out for true)` };
+  return { field: "isActive", value, message: `isActive ${showValue(value)} must be true or false: write true or false (a boolean, not a string), or leave it out for true` };
 }
 
 function isFailure(v: unknown): v is SpecFailure {
@@ -173,6 +197,27 @@ export function parseWebhookSpec(input: WebhookSpecInput, subject?: string): Web
   const result = validateWebhookSpec(input);
   if (result.spec === undefined) throw new WebhookSpecError(result.failures, subject);
   return result.spec;
+}
+
+/** Longest webhook id we accept, in characters (Tuco's ids are 24 hex characters; the format is not published). */
+export const MAX_WEBHOOK_ID_LENGTH = 128;
+const WEBHOOK_ID = /^[A-Za-z0-9._~:-]+$/;
+
+/**
+ * What is wrong with a webhook id given by a user (`adoptId`, `delete --id`), or undefined when it
+ * can be one. Tuco does not publish its id format (its ids are 24 hex characters), so this only
+ * refuses what no id can be: empty, over 128 characters, or holding anything but A-Z a-z 0-9 . _ ~ : -
+ * (surrounding whitespace aside: callers trim it).
+ */
+export function checkWebhookId(field: string, value: unknown): string | undefined {
+  const fix = "use the id Tuco returned (24 hex characters, see `tuco-webhooks list`)";
+  if (value === undefined || value === null) return `${field} ${showValue(value)} is missing: ${fix}`;
+  if (typeof value !== "string") return `${field} ${showValue(value)} must be a string, got ${typeof value}: ${fix}`;
+  const id = value.trim();
+  if (id === "") return `${field} ${showValue(value)} is empty: ${fix}`;
+  if (id.length > MAX_WEBHOOK_ID_LENGTH) return `${field} ${showValue(value)} is ${id.length} characters long, no webhook id is: ${fix}`;
+  if (!WEBHOOK_ID.test(id)) return `${field} ${showValue(value)} is not a webhook id (only A-Z a-z 0-9 . _ ~ : - can appear in one): ${fix}`;
+  return undefined;
 }
 
 /** Events as a sorted set: duplicates removed, sorted by code point. */

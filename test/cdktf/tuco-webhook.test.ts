@@ -186,8 +186,14 @@ describe("TucoWebhook synthesis", () => {
   });
 
   test("rejects recipients that are not age X25519 public keys", () => {
-    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, recipients: [RECIPIENT, "age1nope"] }))).toThrow(
-      /recipients \["age1nope"\] are not age X25519 recipients: use the "age1\.\.\." public keys/,
+    // A secret key given as a recipient is named, never echoed: error output is not a place for key material.
+    const secretKey = "AGE-SECRET-KEY-1ABC";
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, recipients: [secretKey] }))).toThrow(
+      /recipients\[0\] is an age SECRET key \(AGE-SECRET-KEY-\.\.\.\): never configure it here; use its public key/,
+    );
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, recipients: [secretKey] }))).not.toThrow(secretKey);
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, recipients: ["age1notakey"] }))).toThrow(
+      /recipients\[0\] "age1notakey" is not a valid X25519 age recipient/,
     );
   });
 

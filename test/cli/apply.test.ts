@@ -290,9 +290,10 @@ describe("apply", () => {
 
   test("deletes the webhook it just created when the sealed file cannot be written, so nothing is orphaned", async () => {
     const key = freshKey();
-    const blocker = join(dir, "blocker");
-    await writeFile(blocker, "a file where a directory is needed");
-    const run = await apply(key, specFor("unsealable", { seal: { recipients: [alice.recipient], path: join(blocker, "x.age") } }));
+    // A path every check before the create accepts (its directory exists), where no file can be
+    // made even by root: /proc/self is the CLI process's own procfs directory. (A path under a
+    // plain file is now refused before any request; see test/badinput.)
+    const run = await apply(key, specFor("unsealable", { seal: { recipients: [alice.recipient], path: "/proc/self/unsealable.age" } }));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/sealing the secret of webhook \w+ to .* failed .*the webhook was deleted again so nothing is orphaned/);
     expect(await listWebhooks(emulator.url, key)).toEqual([]);

@@ -1,16 +1,16 @@
-import { readFile, rm, stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { rm } from "node:fs/promises";
 import type { TucoClient } from "../../api/client";
 import { TucoNotFoundError } from "../../api/errors";
 import type { Webhook } from "../../api/types";
-import { sealSecret, writeSealedFile } from "../../secrets";
+import { checkOutputPath, sealSecret, writeSealedFile } from "../../secrets";
 import { SealingConfigError, parseRecipients } from "../../secrets/recipients";
 import { diffWebhook } from "../../webhook/diff";
-import { HEALTH_CHECK_POLICIES, HealthCheckFailedError, runHealthCheck, type HealthCheckOutcome, type HealthCheckPolicy } from "../../webhook/health";
+import { HealthCheckFailedError, checkHealthCheckPolicy, runHealthCheck, type HealthCheckOutcome, type HealthCheckPolicy } from "../../webhook/health";
 import { PartialCreateError, createWebhook } from "../../webhook/lifecycle";
 import { checkOwnerPart, parseOwnerTag, withOwnerTag, type Owner } from "../../webhook/ownership";
 import { showValue, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../../webhook/spec";
 import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, withhold } from "../args";
+import { readInputFile } from "../files";
 import { findOwned } from "../owned";
 
 const HELP = `
@@ -22,7 +22,7 @@ in sync means no change to the webhook.
 
 Input (one of):
   --spec JSON         the spec as a JSON string
-  --spec-file PATH    a file holding the spec JSON
+  --spec-file PATH    a file holding the spec JSON (at most 1 MiB)
   (neither)           the spec JSON from the environment variable TUCO_WEBHOOK_SPEC
 Output:
   --json              print one JSON document on stdout:
@@ -67,23 +67,28 @@ export interface ApplyResult {
   readonly sealedSecretPath: string | null;
 }
 
+const SPEC_FIX = "pass one JSON object, see `tuco-webhooks apply --help`";
+
 async function readSpecText(values: { spec?: string; "spec-file"?: string }): Promise<{ text: string; source: string }> {
   if (values.spec !== undefined && values["spec-file"] !== undefined) {
     throw new UsageError("--spec and --spec-file were both given: pass the spec one way only");
   }
-  if (values.spec !== undefined) return { text: values.spec, source: "--spec" };
+  if (values.spec !== undefined) {
+    if (values.spec.trim() === "") throw new UsageError(`--spec is empty: ${SPEC_FIX}`);
+    return { text: values.spec, source: "--spec" };
+  }
   if (values["spec-file"] !== undefined) {
     const path = values["spec-file"];
-    try {
-      return { text: await readFile(path, "utf8"), source: `--spec-file ${path}` };
-    } catch (err) {
-      throw new UsageError(`--spec-file ${JSON.stringify(path)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): pass the path of a JSON spec file`);
-    }
+    const bytes = await readInputFile("--spec-file", path, "pass the path of a file holding the spec JSON (see `tuco-webhooks apply --help`)");
+    const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
+    if (text.trim() === "") throw new UsageError(`--spec-file ${JSON.stringify(path)} holds only whitespace: ${SPEC_FIX}`);
+    return { text, source: `--spec-file ${JSON.stringify(path)}` };
   }
   const env = process.env.TUCO_WEBHOOK_SPEC;
-  if (env === undefined || env.trim() === "") {
+  if (env === undefined) {
     throw new UsageError("no spec given: pass --spec JSON or --spec-file PATH, or set TUCO_WEBHOOK_SPEC to the spec JSON");
   }
+  if (env.trim() === "") throw new UsageError(`TUCO_WEBHOOK_SPEC is set but empty: set it to the spec JSON, or pass --spec JSON or --spec-file PATH`);
   return { text: env, source: "TUCO_WEBHOOK_SPEC" };
 }
 
@@ -99,7 +104,7 @@ export async function parseApplyRequest(input: unknown, source = "spec"): Promis
 
   for (const part of ["stack", "key"] as const) {
     const value = raw[part];
-    if (typeof value !== "string") problems.push(`${part} ${showValue(value)} is missing or not a string: set it (1-200 characters of A-Z a-z 0-9 . _ / -)`);
+    if (typeof value !== "string") problems.push(`${part} ${showValue(value)} is missing or not a string: use 1-200 characters of A-Z a-z 0-9 . _ / -`);
     else {
       try {
         checkOwnerPart(part, value);
@@ -116,9 +121,8 @@ export async function parseApplyRequest(input: unknown, source = "spec"): Promis
   }
 
   const policy = raw.healthCheck ?? "fail";
-  if (!HEALTH_CHECK_POLICIES.includes(policy as HealthCheckPolicy)) {
-    problems.push(`healthCheck ${showValue(raw.healthCheck)} is not a policy: use "fail", "warn" or "skip" (or leave it out for "fail")`);
-  }
+  const policyProblem = checkHealthCheckPolicy(raw.healthCheck);
+  if (policyProblem) problems.push(policyProblem);
 
   let recipients: string[] = [];
   let sealPath = "";
@@ -141,13 +145,9 @@ export async function parseApplyRequest(input: unknown, source = "spec"): Promis
       if (!(err instanceof SealingConfigError)) throw err;
       problems.push(err.message);
     }
-    if (typeof s.path !== "string" || s.path.trim() === "") {
-      problems.push(`seal.path ${showValue(s.path)} is missing: set the file the sealed secret is written to, e.g. "secrets/crm.age"`);
-    } else {
-      sealPath = resolve(s.path);
-      const existing = await stat(sealPath).catch(() => undefined);
-      if (existing?.isDirectory()) problems.push(`seal.path ${showValue(s.path)} is a directory: name a file inside it, e.g. "${s.path.replace(/\/+$/, "")}/webhook.age"`);
-    }
+    const path = checkOutputPath("seal.path", s.path);
+    if ("problem" in path) problems.push(path.problem);
+    else sealPath = path.path;
   }
 
   if (problems.length > 0) throw new UsageError(`invalid ${source}: ${problems.join("; ")}`);

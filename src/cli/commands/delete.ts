@@ -1,5 +1,6 @@
 import { TucoNotFoundError } from "../../api/errors";
 import { checkOwnerPart } from "../../webhook/ownership";
+import { checkWebhookId } from "../../webhook/spec";
 import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText } from "../args";
 import { findOwned } from "../owned";
 
@@ -39,8 +40,9 @@ export const command = defineCommand("delete", "delete the webhook(s) of one own
     } catch (err) {
       throw new UsageError(`--${(err as Error).message}`);
     }
-  } else if (values.id === "" || /\s/.test(values.id as string)) {
-    throw new UsageError(`--id ${JSON.stringify(values.id)} is not a webhook id: pass the id Tuco returned (e.g. from \`tuco-webhooks list\`)`);
+  } else {
+    const problem = checkWebhookId("--id", values.id);
+    if (problem) throw new UsageError(problem);
   }
 
   const client = clientFromEnv(log);
@@ -63,7 +65,7 @@ export const command = defineCommand("delete", "delete the webhook(s) of one own
         log(`no webhook marked stack=${values.stack} key=${values.key}: already gone`);
       }
     } else {
-      const id = values.id as string;
+      const id = (values.id as string).trim();
       try {
         await client.delete(id);
         result.deleted.push({ id, name: null });

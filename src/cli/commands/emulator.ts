@@ -1,6 +1,6 @@
-import { parseArgs } from "node:util";
 import type { CliCommand } from "../command";
 import { startEmulator, type EmulatorOptions } from "../../emulator";
+import { UsageError, parseStrictFlags } from "../args";
 
 const HELP = `Usage: tuco-webhooks emulator [options]
 
@@ -19,9 +19,6 @@ Options:
 Environment:
   TUCO_EMULATOR_API_KEYS   comma-separated keys to accept, used when no --api-key is given`;
 
-/** A bad flag: the one-line message the CLI prints. */
-class UsageError extends Error {}
-
 function integer(flag: string, raw: string | undefined, min: number, max: number, fix: string): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -32,25 +29,13 @@ function integer(flag: string, raw: string | undefined, min: number, max: number
 }
 
 function parseOptions(args: readonly string[], env: NodeJS.ProcessEnv): EmulatorOptions | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        "api-key": { type: "string", multiple: true },
-        "delivery-timeout-ms": { type: "string" },
-        "rate-limit": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new UsageError(`${message}; run "tuco-webhooks emulator --help" for the options`);
-  }
+  const { values } = parseStrictFlags("emulator", args, {
+    port: { type: "string" },
+    host: { type: "string" },
+    "api-key": { type: "string", multiple: true },
+    "delivery-timeout-ms": { type: "string" },
+    "rate-limit": { type: "string" },
+  });
   if (values.help) return "help";
   const port = integer("port", values.port, 0, 65535, "use e.g. --port 0 for a free port");
   const deliveryTimeoutMs = integer("delivery-timeout-ms", values["delivery-timeout-ms"], 1, 600_000, "use e.g. --delivery-timeout-ms 10000");

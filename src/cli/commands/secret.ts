@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
-import { openSealedSecret, parseIdentityFile, parseRecipients, sealSecret, writePrivateFile } from "../../secrets";
+import { OpenSealedSecretError, checkOutputPath, openSealedSecret, parseIdentityFile, parseRecipients, sealSecret, writePrivateFile } from "../../secrets";
 import { UsageError, defineCommand, parseFlags, printText, withhold } from "../args";
+import { MAX_INPUT_FILE_BYTES, readInputFile } from "../files";
 
 const HELP = `
 Usage: tuco-webhooks secret open FILE --identity IDENTITY_FILE [--identity ...] [--out PATH]
@@ -17,9 +17,17 @@ No API call and no API key needed.
 Exit codes: 0 done, 1 error.
 `;
 
+/** Reads stdin, refusing more than `MAX_INPUT_FILE_BYTES` (no webhook secret is anywhere near that). */
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    total += (chunk as Buffer).length;
+    if (total > MAX_INPUT_FILE_BYTES) {
+      throw new UsageError(`stdin holds more than ${MAX_INPUT_FILE_BYTES / (1024 * 1024)} MiB, which is not a webhook secret: pipe in the secret alone, e.g. printf %s "$SECRET" | tuco-webhooks secret seal --recipient age1...`);
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -31,26 +39,28 @@ async function open(args: readonly string[], log: (m: string) => void): Promise<
   const file = positionals[0];
   const identityFiles = values.identity ?? [];
   if (identityFiles.length === 0) throw new UsageError("--identity is missing: pass the age identity file (AGE-SECRET-KEY-1...) whose public key the secret was sealed to");
+  let out: string | undefined;
+  if (values.out !== undefined) {
+    const checked = checkOutputPath("--out", values.out, "webhook-secret.txt");
+    if ("problem" in checked) throw new UsageError(checked.problem);
+    out = checked.path;
+  }
   const identities: string[] = [];
   for (const path of identityFiles) {
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (err) {
-      throw new UsageError(`--identity ${JSON.stringify(path)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): pass the file age-keygen wrote`);
-    }
+    const text = (await readInputFile("--identity", path, "pass the identity file `age-keygen -o key.txt` wrote")).toString("utf8");
     identities.push(...parseIdentityFile(text, `--identity ${JSON.stringify(path)}`));
   }
   for (const id of identities) withhold(id);
-  let sealed: Buffer;
+  const sealed = await readInputFile("sealed FILE", file, "pass the .age file `tuco-webhooks apply` wrote");
+  let secret: string;
   try {
-    sealed = await readFile(file);
+    secret = await openSealedSecret(sealed, identities);
   } catch (err) {
-    throw new UsageError(`FILE ${JSON.stringify(file)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): pass the .age file apply wrote`);
+    if (err instanceof OpenSealedSecretError) throw new OpenSealedSecretError(`sealed FILE ${JSON.stringify(file)}: ${err.message}`, { cause: err });
+    throw err;
   }
-  const secret = await openSealedSecret(sealed, identities);
-  if (values.out !== undefined) {
-    const path = await writePrivateFile(values.out, secret);
+  if (out !== undefined) {
+    const path = await writePrivateFile(out, secret);
     log(`wrote the secret to ${path} (mode 0600)`);
   } else {
     process.stdout.write(secret);
@@ -59,7 +69,11 @@ async function open(args: readonly string[], log: (m: string) => void): Promise<
 }
 
 async function seal(args: readonly string[]): Promise<number> {
-  const { values } = parseFlags("secret", args, { recipient: { type: "string", multiple: true } });
+  const { values, positionals } = parseFlags("secret", args, { recipient: { type: "string", multiple: true } }, true);
+  if (positionals.length > 0) {
+    // Never echoed: a stray argument here is most likely the secret itself.
+    throw new UsageError(`secret seal takes no argument (${positionals.length} given, not shown: argv is visible to every process): pipe the secret in, e.g. printf %s "$SECRET" | tuco-webhooks secret seal --recipient age1...`);
+  }
   const recipients = parseRecipients(values.recipient ?? [], "--recipient");
   if (process.stdin.isTTY) throw new UsageError("secret seal reads the secret from stdin: pipe it in, e.g. printf %s \"$SECRET\" | tuco-webhooks secret seal --recipient age1...");
   const secret = await readStdin();
