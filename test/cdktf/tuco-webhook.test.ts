@@ -206,7 +206,7 @@ describe("TucoWebhook synthesis", () => {
       } catch (err) {
         message = (err as Error).message;
       }
-      expect(message).toMatch(/recipients \["AGE-SECRET-KEY-1\.\.\. \(a SECRET key, not repeated here\)"\] hold an age SECRET key: never configure it.*age-keygen -y key\.txt/);
+      expect(message).toMatch(/recipients\[1\] is an age SECRET key \(AGE-SECRET-KEY-\.\.\.\): never configure it here; use its public key.*age-keygen -y key\.txt/);
       expectNoLeaks([{ label: "age identity", value: given.trim() }], [{ name: "synth error", text: message }]);
     }
   });

@@ -146,10 +146,9 @@ describe("no secret leaks through a whole Terraform lifecycle (terraform_data, r
   });
 
   test("a failed apply: a failed health-check, an unwritable seal path and a failed pause, each after Tuco created the webhook", { timeout: STEP_MS }, async () => {
-    const blocker = path.join(ws.root, "not-a-directory");
-    fs.writeFileSync(blocker, "a file where the seal path needs a directory\n");
+    // A path that passes every check at synthesis but that no process, root included, can create: /proc/self is the CLI process's own procfs directory.
     const broken: Declared = { key: "broken", props: { name: "Broken", url: `${receiver.url}/broken`, events: ["message.sent"], healthCheck: "fail" } };
-    const unsealable: Declared = { key: "unsealable", props: { name: "Unsealable", url: `${receiver.url}/unsealable`, events: ["message.sent"], sealedSecretPath: path.join(blocker, "unsealable.age") } };
+    const unsealable: Declared = { key: "unsealable", props: { name: "Unsealable", url: `${receiver.url}/unsealable`, events: ["message.sent"], sealedSecretPath: "/proc/self/unsealable.age" } };
     const pauseFails: Declared = { key: "pausefails", props: { name: "Pause fails", url: `${receiver.url}/pausefails`, events: ["message.reply"], isActive: false } };
     receiver.setStatus("/broken", 500);
     await control.addFault({ kind: "status", status: 400, method: "PATCH", path: "/api/webhooks/*", times: 1, body: { error: "Invalid JSON body" } });
