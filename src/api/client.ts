@@ -151,19 +151,19 @@ export class TucoClient {
     const raw = (options.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, "");
     // Error messages repeat the URL, and so do later ones: never one that carries a secret.
     if (/tuco_sk_/i.test(raw)) {
-      throw new TucoConfigError("TUCO_API_URL holds an API key (tuco_sk_...), which is not repeated here: set TUCO_API_URL to the API's address (https://app.tuco.ai) and the key in TUCO_API_KEY only.");
+      throw new TucoConfigError("TUCO_API_URL (Pulumi config tuco:apiUrl) holds an API key (tuco_sk_...), which is not repeated here: set TUCO_API_URL to the API's address (https://app.tuco.ai) and the key in TUCO_API_KEY only.");
     }
     let url: URL;
     try {
       url = new URL(raw);
     } catch {
-      throw new TucoConfigError(`TUCO_API_URL ${JSON.stringify(raw)} is not a URL: use e.g. https://app.tuco.ai or the emulator's http://127.0.0.1:PORT.`);
+      throw new TucoConfigError(`TUCO_API_URL (Pulumi config tuco:apiUrl) ${JSON.stringify(raw)} is not a URL: use e.g. https://app.tuco.ai or the emulator's http://127.0.0.1:PORT.`);
     }
     if (url.username !== "" || url.password !== "") {
-      throw new TucoConfigError(`TUCO_API_URL ${url.protocol}//***@${url.host} carries credentials (user:password@), which are not repeated here and never sent: remove them; the API key goes in TUCO_API_KEY.`);
+      throw new TucoConfigError(`TUCO_API_URL (Pulumi config tuco:apiUrl) ${url.protocol}//***@${url.host} carries credentials (user:password@), which are not repeated here and never sent: remove them; the API key goes in TUCO_API_KEY.`);
     }
     if (url.protocol !== "https:" && url.protocol !== "http:") {
-      throw new TucoConfigError(`TUCO_API_URL ${JSON.stringify(raw)} must start with https:// (or http:// for the local emulator).`);
+      throw new TucoConfigError(`TUCO_API_URL (Pulumi config tuco:apiUrl) ${JSON.stringify(raw)} must start with https:// (or http:// for the local emulator).`);
     }
     this.apiUrl = raw;
     this.#apiKey = options.apiKey;
