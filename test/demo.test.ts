@@ -10,6 +10,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EmulatorControl, startEmulator } from "../src/emulator";
+import { api } from "./emulator/helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 const DEMO = path.join(ROOT, "dist", "demo", "main.js");
@@ -67,6 +69,28 @@ describe("npm start: the demo", () => {
       expect(secretLike(output)).toEqual([]);
     } finally {
       fs.rmSync(nodeDir, { recursive: true, force: true });
+    }
+  });
+
+  it("fails a step that does not do what it claims: names the step, removes what it made, exits 1", { timeout: 120_000 }, async () => {
+    const emulator = await startEmulator({ port: 0 });
+    const key = "tuco_sk_demo_failing_step";
+    try {
+      // The first create is refused (402): the Pulumi program's other webhook is created before the step fails.
+      await new EmulatorControl(emulator.url).addFault({ kind: "status", method: "POST", path: "/api/webhooks", status: 402, body: { error: "READ_ONLY", code: "READ_ONLY", reason: "past_due" } });
+      const run = await runDemo(["--i-know-this-creates-and-deletes-webhooks"], { ...cleanEnv, TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+      const output = run.stdout + run.stderr;
+      expect(run.code, output).toBe(1);
+      expect(output).toMatch(/^FAILED at step 1\/5 \(deploy\): pulumi: creating Webhook \S+ failed: .*402: READ_ONLY/m);
+      expect(output).toMatch(/^clean-up: removed what the demo had made$/m);
+      expect(output).toMatch(/^demo FAILED \(exit 1\)$/m);
+      expect(output).not.toMatch(/^\[2\/5\]/m);
+      expect(output).not.toContain("Node.js v");
+      expect(secretLike(output)).toEqual([]);
+      const left = await api(emulator.url, "GET", "/api/webhooks", { key });
+      expect(left.body).toEqual({ webhooks: [] });
+    } finally {
+      await emulator.close();
     }
   });
 
