@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
+import { EmulatorControl, startEmulator } from "../../src/emulator";
 import { requireBuiltCli, runCli } from "./helpers";
 
 beforeAll(requireBuiltCli);
@@ -46,5 +47,17 @@ describe("tuco-webhooks", () => {
     const { version } = JSON.parse(readFileSync(resolve(__dirname, "../../package.json"), "utf8")) as { version: string };
     const run = await runCli(["--version"]);
     expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 0, stdout: `${version}\n` });
+  });
+
+  test("reports a retried request as one progress line on stderr and keeps stdout for the result", async () => {
+    const emulator = await startEmulator({ port: 0 });
+    try {
+      await new EmulatorControl(emulator.url).addFault({ kind: "status", method: "GET", path: "/api/webhooks", status: 503 });
+      const run = await runCli(["list", "--json"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: "tuco_sk_cli_retry_line" });
+      expect({ code: run.code, stdout: JSON.parse(run.stdout) }).toEqual({ code: 0, stdout: { webhooks: [] } });
+      expect(run.stderr).toMatch(/^tuco-webhooks list: GET \/api\/webhooks failed on Tuco's side \(503: Service Unavailable\)\. Try again later; retry 1 in \d+ ms\n$/);
+    } finally {
+      await emulator.close();
+    }
   });
 });
