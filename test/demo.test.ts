@@ -14,6 +14,7 @@ import { EmulatorControl, startEmulator } from "../src/emulator";
 import { ProcessRecorder } from "./helpers/process-recorder";
 import { expectNoLeaks, type Needle } from "./helpers/secret-scan";
 import { startSecretRecorder } from "./helpers/secret-recorder";
+import { api } from "./emulator/helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 const DEMO = path.join(ROOT, "dist", "demo", "main.js");
@@ -108,6 +109,28 @@ describe("npm start: the demo", () => {
     } finally {
       procs.dispose();
       await proxy.close();
+      await emulator.close();
+    }
+  });
+
+  it("fails a step that does not do what it claims: names the step, removes what it made, exits 1", { timeout: 120_000 }, async () => {
+    const emulator = await startEmulator({ port: 0 });
+    const key = "tuco_sk_demo_failing_step";
+    try {
+      // The first create is refused (402): the Pulumi program's other webhook is created before the step fails.
+      await new EmulatorControl(emulator.url).addFault({ kind: "status", method: "POST", path: "/api/webhooks", status: 402, body: { error: "READ_ONLY", code: "READ_ONLY", reason: "past_due" } });
+      const run = await runDemo(["--i-know-this-creates-and-deletes-webhooks"], { ...cleanEnv, TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+      const output = run.stdout + run.stderr;
+      expect(run.code, output).toBe(1);
+      expect(output).toMatch(/^FAILED at step 1\/5 \(deploy\): pulumi: creating Webhook \S+ failed: .*402: READ_ONLY/m);
+      expect(output).toMatch(/^clean-up: removed what the demo had made$/m);
+      expect(output).toMatch(/^demo FAILED \(exit 1\)$/m);
+      expect(output).not.toMatch(/^\[2\/5\]/m);
+      expect(output).not.toContain("Node.js v");
+      expect(secretLike(output)).toEqual([]);
+      const left = await api(emulator.url, "GET", "/api/webhooks", { key });
+      expect(left.body).toEqual({ webhooks: [] });
+    } finally {
       await emulator.close();
     }
   });

@@ -29,9 +29,14 @@ function usage(): string {
 /** Runs one CLI invocation and resolves to its exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined) {
+    // A usage error: stdout stays clean for whatever reads it.
+    process.stderr.write(`tuco-webhooks: no command given\n\n${usage()}\n`);
+    return 1;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(`${usage()}\n`);
-    return name === undefined ? 1 : 0;
+    return 0;
   }
   if (name === "--version") {
     process.stdout.write(`${(require("../../package.json") as { version: string }).version}\n`);

@@ -8,9 +8,9 @@
 import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
 import { changedFields } from "../pulumi/engine";
-import { outputsOf, startPulumiHost, urnOf, type Props, type PulumiHost } from "../pulumi/host";
+import { outputsOf, ProviderCallError, startPulumiHost, urnOf, type Props, type PulumiHost } from "../pulumi/host";
 import { WEBHOOK_TYPE } from "../pulumi/webhook";
-import { expectThat, type DemoContext } from "./context";
+import { expectThat, StepFailed, type DemoContext } from "./context";
 
 const PROJECT = "tuco-webhooks";
 const STACK = "demo";
@@ -46,6 +46,9 @@ export async function deployPulumi(ctx: DemoContext, onHost: (host: PulumiHost) 
   let hostReady: Promise<PulumiHost> | undefined;
   const resources: PulumiResource[] = [];
   const others: string[] = [];
+  // A resource that fails must not throw out of the mocks: Pulumi would turn it into an unhandled
+  // rejection that kills the process before the demo can name the step and clean up.
+  let failure: unknown;
   const startHost = async (providerText: string): Promise<PulumiHost> => {
     // The host gets no Tuco credentials in its environment: they come through Configure, as from stack config.
     const { TUCO_API_KEY: _k, TUCO_API_URL: _u, ...env } = process.env;
@@ -62,14 +65,25 @@ export async function deployPulumi(ctx: DemoContext, onHost: (host: PulumiHost) 
           others.push(`${args.type} ${args.name}`);
           return { id: `${args.name}-id`, state: args.inputs };
         }
-        hostReady ??= startHost(String(args.inputs.__provider));
-        const host = await hostReady;
         const urn = urnOf(args.type, args.name, STACK, PROJECT);
-        const { inputs, failures } = await host.check(urn, {}, args.inputs);
-        if (failures.length > 0) throw new Error(`check ${args.name}: ${failures.map((f) => f.reason).join("; ")}`);
-        const created = await host.create(urn, inputs);
-        resources.push({ name: args.name, urn, id: created.id, inputs, properties: created.properties });
-        return { id: created.id, state: outputsOf(created.properties) };
+        try {
+          hostReady ??= startHost(String(args.inputs.__provider));
+          const host = await hostReady;
+          const { inputs, failures } = await host.check(urn, {}, args.inputs);
+          if (failures.length > 0) throw new Error(`check ${args.name}: ${failures.map((f) => f.reason).join("; ")}`);
+          try {
+            const created = await host.create(urn, inputs);
+            resources.push({ name: args.name, urn, id: created.id, inputs, properties: created.properties });
+            return { id: created.id, state: outputsOf(created.properties) };
+          } catch (err) {
+            // A partial create leaves the webhook in state, as the engine would: it is destroyed with the rest.
+            if (err instanceof ProviderCallError && err.partial) resources.push({ name: args.name, urn, id: err.partial.id, inputs, properties: err.partial.properties });
+            throw err;
+          }
+        } catch (err) {
+          failure ??= new StepFailed(`pulumi: creating Webhook ${args.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+          return { id: `${args.name}-not-created`, state: args.inputs };
+        }
       },
       call: () => ({}),
     },
@@ -85,6 +99,15 @@ export async function deployPulumi(ctx: DemoContext, onHost: (host: PulumiHost) 
 
   const program = require(path.join(ctx.root, "dist", "examples", "pulumi", "index.js")) as Record<string, pulumiTypes.Output<unknown>>;
   await settled(pulumi.all([program.crmWebhookId, program.repliesWebhookId, (program.crmReceiverSecret as unknown as pulumiTypes.CustomResource).urn]));
+  if (failure !== undefined) {
+    // Nothing half-deployed is left behind: what was created is deleted again, and the host stops.
+    const host = await hostReady?.catch(() => undefined);
+    if (host) {
+      for (const r of [...resources].reverse()) await host.delete(r.id, r.urn, r.properties).catch(() => {});
+      await host.close().catch(() => {});
+    }
+    throw failure;
+  }
   expectThat(hostReady, "the Pulumi program registered no Webhook");
   const host = await hostReady;
   expectThat(resources.length === 2, `expected the example's 2 webhooks, the host created ${resources.length}`);

@@ -59,6 +59,31 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENTS);
 const API_KEY_PATTERN = /^tuco_sk_.+/;
 const WEBHOOKS_PATH = "/api/webhooks";
 const WEBHOOK_PREFIX = "/api/webhooks/";
+const HEALTH_CHECK_SUFFIX = "/health-check";
+
+/** The three Tuco webhook routes. */
+type Route =
+  | { readonly kind: "collection" }
+  | { readonly kind: "webhook"; readonly id: string }
+  | { readonly kind: "health-check"; readonly id: string };
+
+/** What each route answers to, for `Allow` (405 and OPTIONS). HEAD is served wherever GET is. */
+const ALLOW: Readonly<Record<Route["kind"], string>> = {
+  collection: "GET, HEAD, POST, OPTIONS",
+  webhook: "GET, HEAD, PATCH, DELETE, OPTIONS",
+  "health-check": "POST, OPTIONS",
+};
+
+/** The route of an `/api/*` path (no query, no trailing slash), or undefined for 404. */
+function routeOf(path: string): Route | undefined {
+  if (path === WEBHOOKS_PATH) return { kind: "collection" };
+  if (!path.startsWith(WEBHOOK_PREFIX)) return undefined;
+  const rest = path.slice(WEBHOOK_PREFIX.length);
+  const slash = rest.indexOf("/");
+  if (slash === -1) return rest === "" ? undefined : { kind: "webhook", id: rest };
+  if (slash > 0 && rest.slice(slash) === HEALTH_CHECK_SUFFIX) return { kind: "health-check", id: rest.slice(0, slash) };
+  return undefined;
+}
 
 function reply(status: number, body: unknown, headers?: Record<string, string>): Reply {
   return headers ? { status, body, headers } : { status, body };
@@ -68,8 +93,14 @@ function methodNotAllowed(allow: string): Reply {
   return reply(405, METHOD_NOT_ALLOWED, { allow });
 }
 
+/** Writes a reply. An undefined body sends none (204, 308); Node itself drops the body of a HEAD answer. */
 function send(res: ServerResponse, r: Reply): void {
   if (res.destroyed || res.headersSent) return;
+  if (r.body === undefined) {
+    res.writeHead(r.status, r.status === 204 ? { ...r.headers } : { "content-length": 0, ...r.headers });
+    res.end();
+    return;
+  }
   const payload = JSON.stringify(r.body);
   res.writeHead(r.status, {
     "content-type": "application/json",
@@ -238,6 +269,17 @@ class Emulator {
   private async handleApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const method = req.method ?? "GET";
     const entry = this.log.open(method, path);
+    // Like a Next.js app (trailingSlash: false): a trailing slash is redirected, before auth, keeping method and body (308).
+    if (path.length > 1 && path.endsWith("/")) {
+      const raw = req.url ?? path;
+      const q = raw.indexOf("?");
+      return this.answer(res, entry, reply(308, undefined, { location: path.replace(/\/+$/, "") + (q === -1 ? "" : raw.slice(q)) }));
+    }
+    // CORS preflights carry no credentials: OPTIONS answers the route's methods without auth.
+    if (method === "OPTIONS") {
+      const route = routeOf(path);
+      return this.answer(res, entry, route ? reply(204, undefined, { allow: ALLOW[route.kind] }) : reply(404, NOT_FOUND));
+    }
     const ws = this.authenticate(req.headers.authorization);
     if (!ws) return this.answer(res, entry, reply(401, UNAUTHORIZED));
     entry.workspace = ws.label;
@@ -290,48 +332,47 @@ class Emulator {
       if (retryAfter > 0) return this.answer(res, entry, reply(429, TOO_MANY_REQUESTS, { "retry-after": String(retryAfter) }));
     }
 
-    const r = this.route(ws, method, path, parsed);
+    // HEAD is GET without the body (RFC 9110 9.3.2): same status and headers; Node writes no body for it.
+    const r = this.route(ws, method === "HEAD" ? "GET" : method, path, parsed);
     this.answer(res, entry, r instanceof Promise ? await r : r);
   }
 
   /** The API routes. Order: path/method (404/405), workspace state (400/402), id (404), body (400). */
   private route(ws: Workspace, method: string, path: string, parsed: Parsed | undefined): Reply | Promise<Reply> {
-    if (path === WEBHOOKS_PATH) {
-      if (method === "GET") return ws.noWorkspace ? reply(400, NO_ACTIVE_WORKSPACE) : reply(200, { webhooks: ws.list() });
-      if (method === "POST") return this.write(ws) ?? this.create(ws, parsed);
-      return methodNotAllowed("GET, POST");
-    }
-    if (!path.startsWith(WEBHOOK_PREFIX)) return reply(404, NOT_FOUND);
-    const rest = path.slice(WEBHOOK_PREFIX.length);
-    const slash = rest.indexOf("/");
-    if (slash === -1 && rest !== "") {
-      const id = rest;
-      if (method === "GET") {
+    const route = routeOf(path);
+    if (!route) return reply(404, NOT_FOUND);
+    switch (route.kind) {
+      case "collection":
+        if (method === "GET") return ws.noWorkspace ? reply(400, NO_ACTIVE_WORKSPACE) : reply(200, { webhooks: ws.list() });
+        if (method === "POST") return this.write(ws) ?? this.create(ws, parsed);
+        return methodNotAllowed(ALLOW.collection);
+      case "webhook": {
+        const { id } = route;
+        if (method === "GET") {
+          if (ws.noWorkspace) return reply(400, NO_ACTIVE_WORKSPACE);
+          const webhook = ws.get(id);
+          return webhook ? reply(200, webhook) : reply(404, WEBHOOK_NOT_FOUND);
+        }
+        if (method === "PATCH") {
+          const refused = this.write(ws);
+          if (refused) return refused;
+          if (!ws.has(id)) return reply(404, WEBHOOK_NOT_FOUND);
+          if (!parsed?.ok) return reply(400, INVALID_JSON_BODY);
+          const patch = validatePatch(parsed.value);
+          if (!patch.ok) return reply(400, patch.error);
+          ws.update(id, patch.value);
+          return reply(200, { success: true });
+        }
+        if (method === "DELETE") {
+          return this.write(ws) ?? (ws.delete(id) ? reply(200, { success: true }) : reply(404, WEBHOOK_NOT_FOUND));
+        }
+        return methodNotAllowed(ALLOW.webhook);
+      }
+      case "health-check":
+        if (method !== "POST") return methodNotAllowed(ALLOW["health-check"]);
         if (ws.noWorkspace) return reply(400, NO_ACTIVE_WORKSPACE);
-        const webhook = ws.get(id);
-        return webhook ? reply(200, webhook) : reply(404, WEBHOOK_NOT_FOUND);
-      }
-      if (method === "PATCH") {
-        const refused = this.write(ws);
-        if (refused) return refused;
-        if (!ws.has(id)) return reply(404, WEBHOOK_NOT_FOUND);
-        if (!parsed?.ok) return reply(400, INVALID_JSON_BODY);
-        const patch = validatePatch(parsed.value);
-        if (!patch.ok) return reply(400, patch.error);
-        ws.update(id, patch.value);
-        return reply(200, { success: true });
-      }
-      if (method === "DELETE") {
-        return this.write(ws) ?? (ws.delete(id) ? reply(200, { success: true }) : reply(404, WEBHOOK_NOT_FOUND));
-      }
-      return methodNotAllowed("GET, PATCH, DELETE");
+        return this.healthCheck(ws, route.id);
     }
-    if (slash > 0 && rest.slice(slash) === "/health-check") {
-      if (method !== "POST") return methodNotAllowed("POST");
-      if (ws.noWorkspace) return reply(400, NO_ACTIVE_WORKSPACE);
-      return this.healthCheck(ws, rest.slice(0, slash));
-    }
-    return reply(404, NOT_FOUND);
   }
 
   /** The refusal for a write in this workspace's state, if any. */

@@ -348,13 +348,19 @@ describe("bodies at and over 1 MiB", () => {
 describe("unknown paths and methods", () => {
   test("answer 404 Not found for paths that are no route, whatever the method, and 404 Webhook not found for ids that are no webhook", async () => {
     const id = await create();
-    const notFound: [string, string][] = [
+    // A trailing slash is redirected to the path without it (as a Next.js app does), never served as another route.
+    for (const [method, path] of [
       ["GET", "/api/webhooks/"],
       ["POST", "/api/webhooks/"],
-      ["GET", "/API/webhooks"],
-      ["GET", "/api/webhooks//health-check"],
       ["GET", `/api/webhooks/${id}/`],
       ["POST", `/api/webhooks/${id}/health-check/`],
+    ]) {
+      const r = await raw(method, path, { headers: { authorization: `Bearer ${KEY_A}` } });
+      expect({ method, path, status: r.status, location: r.headers.location }).toEqual({ method, path, status: 308, location: path.slice(0, -1) });
+    }
+    const notFound: [string, string][] = [
+      ["GET", "/API/webhooks"],
+      ["GET", "/api/webhooks//health-check"],
       ["DELETE", "/api"],
       ["GET", "/api/leads"],
       ["PATCH", "/api/webhooks/a/b/c"],
@@ -373,14 +379,14 @@ describe("unknown paths and methods", () => {
     const id = await create();
     const before = await get(id);
     const cases: [string, string, string][] = [
-      ["PUT", "/api/webhooks", "GET, POST"],
-      ["PATCH", "/api/webhooks", "GET, POST"],
-      ["DELETE", "/api/webhooks", "GET, POST"],
-      ["PUT", `/api/webhooks/${id}`, "GET, PATCH, DELETE"],
-      ["POST", `/api/webhooks/${id}`, "GET, PATCH, DELETE"],
-      ["DELETE", `/api/webhooks/${id}/health-check`, "POST"],
-      ["PATCH", `/api/webhooks/${id}/health-check`, "POST"],
-      ["PURGE", `/api/webhooks/${id}`, "GET, PATCH, DELETE"],
+      ["PUT", "/api/webhooks", "GET, HEAD, POST, OPTIONS"],
+      ["PATCH", "/api/webhooks", "GET, HEAD, POST, OPTIONS"],
+      ["DELETE", "/api/webhooks", "GET, HEAD, POST, OPTIONS"],
+      ["PUT", `/api/webhooks/${id}`, "GET, HEAD, PATCH, DELETE, OPTIONS"],
+      ["POST", `/api/webhooks/${id}`, "GET, HEAD, PATCH, DELETE, OPTIONS"],
+      ["DELETE", `/api/webhooks/${id}/health-check`, "POST, OPTIONS"],
+      ["PATCH", `/api/webhooks/${id}/health-check`, "POST, OPTIONS"],
+      ["PURGE", `/api/webhooks/${id}`, "GET, HEAD, PATCH, DELETE, OPTIONS"],
     ];
     for (const [method, path, allow] of cases) {
       const r = await raw(method, path, { headers: { authorization: `Bearer ${KEY_A}`, "content-type": "application/json" }, body: JSON.stringify({ name: "x" }) });

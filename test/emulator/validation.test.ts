@@ -128,20 +128,69 @@ describe("bodies, paths and methods", () => {
 
   test("rejects a wrong method with 405 and an Allow header", async () => {
     const cases: [string, string, string][] = [
-      ["PUT", "/api/webhooks", "GET, POST"],
-      ["DELETE", "/api/webhooks", "GET, POST"],
-      ["POST", `/api/webhooks/${id}`, "GET, PATCH, DELETE"],
-      ["GET", `/api/webhooks/${id}/health-check`, "POST"],
+      ["PUT", "/api/webhooks", "GET, HEAD, POST, OPTIONS"],
+      ["DELETE", "/api/webhooks", "GET, HEAD, POST, OPTIONS"],
+      ["POST", `/api/webhooks/${id}`, "GET, HEAD, PATCH, DELETE, OPTIONS"],
+      ["GET", `/api/webhooks/${id}/health-check`, "POST, OPTIONS"],
+      ["HEAD", `/api/webhooks/${id}/health-check`, "POST, OPTIONS"],
     ];
     for (const [method, path, allow] of cases) {
       const r = await api(emu.url, method, path);
       expect(r.status).toBe(405);
-      expect(r.body).toEqual({ error: "Method not allowed" });
+      if (method !== "HEAD") expect(r.body).toEqual({ error: "Method not allowed" });
       expect(r.headers.allow).toBe(allow);
     }
   });
 
   test("ignores the query string when routing", async () => {
     expect((await api(emu.url, "GET", "/api/webhooks?limit=1")).status).toBe(200);
+  });
+
+  test("answers HEAD like GET without a body: same status and headers, 401 without a key, 404 for an unknown id", async () => {
+    for (const path of ["/api/webhooks", `/api/webhooks/${id}`]) {
+      const get = await request(`${emu.url}${path}`, { method: "GET", headers: { authorization: `Bearer ${KEY_A}` } });
+      const getBody = await get.body.text();
+      const head = await request(`${emu.url}${path}`, { method: "HEAD", headers: { authorization: `Bearer ${KEY_A}` } });
+      expect(await head.body.text()).toBe("");
+      expect({ path, status: head.statusCode, type: head.headers["content-type"], length: head.headers["content-length"] }).toEqual({
+        path,
+        status: 200,
+        type: "application/json",
+        length: String(Buffer.byteLength(getBody)),
+      });
+    }
+    expect((await request(`${emu.url}/api/webhooks`, { method: "HEAD" })).statusCode).toBe(401);
+    expect((await request(`${emu.url}/api/webhooks/0123456789abcdef01234567`, { method: "HEAD", headers: { authorization: `Bearer ${KEY_A}` } })).statusCode).toBe(404);
+  });
+
+  test("answers OPTIONS with 204 and the route's Allow header, without a key, and 404 for an unknown path", async () => {
+    const cases: [string, string][] = [
+      ["/api/webhooks", "GET, HEAD, POST, OPTIONS"],
+      [`/api/webhooks/${id}`, "GET, HEAD, PATCH, DELETE, OPTIONS"],
+      [`/api/webhooks/${id}/health-check`, "POST, OPTIONS"],
+    ];
+    for (const [path, allow] of cases) {
+      const res = await request(`${emu.url}${path}`, { method: "OPTIONS" });
+      expect({ path, status: res.statusCode, allow: res.headers.allow, body: await res.body.text() }).toEqual({ path, status: 204, allow, body: "" });
+    }
+    const unknown = await api(emu.url, "OPTIONS", "/api/webhook", { key: null });
+    expect({ status: unknown.status, body: unknown.body }).toEqual({ status: 404, body: { error: "Not found" } });
+  });
+
+  test("redirects a trailing slash with 308 to the path without it, keeping the query, before checking the key", async () => {
+    const cases: [string, string][] = [
+      ["/api/webhooks/", "/api/webhooks"],
+      ["/api/webhooks/?x=1", "/api/webhooks?x=1"],
+      [`/api/webhooks/${id}//`, `/api/webhooks/${id}`],
+      [`/api/webhooks/${id}/health-check/`, `/api/webhooks/${id}/health-check`],
+    ];
+    for (const [path, location] of cases) {
+      const res = await request(`${emu.url}${path}`, { method: "POST", body: JSON.stringify(VALID) });
+      expect({ path, status: res.statusCode, location: res.headers.location, body: await res.body.text() }).toEqual({ path, status: 308, location, body: "" });
+    }
+    // A client that follows the redirect (fetch does, keeping method and body for 308) gets the real answer.
+    const followed = await fetch(`${emu.url}/api/webhooks/`, { method: "POST", headers: { authorization: `Bearer ${KEY_A}` }, body: JSON.stringify(VALID) });
+    expect(followed.status).toBe(201);
+    expect(((await followed.json()) as { name: string }).name).toBe(VALID.name);
   });
 });

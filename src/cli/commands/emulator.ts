@@ -17,7 +17,9 @@ Options:
   -h, --help               show this help
 
 Environment:
-  TUCO_EMULATOR_API_KEYS   comma-separated keys to accept, used when no --api-key is given`;
+  TUCO_EMULATOR_API_KEYS   comma-separated keys to accept, used when no --api-key is given
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 bad option or the address cannot be listened on.`;
 
 function integer(flag: string, raw: string | undefined, min: number, max: number, fix: string): number | undefined {
   if (raw === undefined) return undefined;
