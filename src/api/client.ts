@@ -203,7 +203,13 @@ export class TucoClient {
 
   /** One webhook; throws `TucoNotFoundError` when it does not exist in this workspace. */
   async get(id: string): Promise<Webhook> {
-    return (await this.call("GET", webhookPath(id))) as Webhook;
+    const path = webhookPath(id);
+    const body = (await this.call("GET", path)) as Partial<Webhook> | null;
+    // A 200 from something in between (a proxy's HTML page, a login form) must not pass for a webhook.
+    if (!body || typeof body !== "object" || typeof body.id !== "string" || typeof body.url !== "string" || !Array.isArray(body.events)) {
+      throw this.unexpected("GET", path, 200, body, "no webhook (id, url, events)");
+    }
+    return body as Webhook;
   }
 
   /** One webhook, or undefined when the API answers 404. */
@@ -278,7 +284,10 @@ export class TucoClient {
 
   /** Asks Tuco to POST a signed test ping to the webhook's URL. 200 even when the endpoint failed: read `success`. */
   async healthCheck(id: string): Promise<HealthCheckResult> {
-    return (await this.call("POST", `${webhookPath(id)}/health-check`, undefined, { timeoutMs: this.healthCheckTimeoutMs })) as HealthCheckResult;
+    const path = `${webhookPath(id)}/health-check`;
+    const body = (await this.call("POST", path, undefined, { timeoutMs: this.healthCheckTimeoutMs })) as Partial<HealthCheckResult> | null;
+    if (!body || typeof body !== "object" || typeof body.success !== "boolean") throw this.unexpected("POST", path, 200, body, "no health-check result (success)");
+    return body as HealthCheckResult;
   }
 
   /** Closes the connection pool. */

@@ -10,6 +10,7 @@ import {
   TucoReadOnlyError,
   TucoServerError,
   TucoTimeoutError,
+  TucoUnexpectedResponseError,
   TucoValidationError,
 } from "../../src/api/errors";
 import { TucoClient, resolveApiConfig, type RetryInfo } from "../../src/api/client";
@@ -197,6 +198,22 @@ describe("TucoClient: each error class", () => {
     expect(err).toBeInstanceOf(TucoServerError);
     expect(err).toMatchObject({ code: "SERVER_ERROR", statusCode: 500 });
     expect(retries).toEqual([]);
+  });
+
+  it("fails with an unexpected-response error when a 200 is not a webhook or a health-check result (a proxy's page)", async () => {
+    const { id } = await client.create({ url: receiver.url, events: ["message.sent"], name: "behind-a-proxy" });
+    await control.addFault({ kind: "status", status: 200, method: "GET", path: `/api/webhooks/${id}`, body: { page: "Please sign in" } });
+    await control.addFault({ kind: "status", status: 200, method: "POST", path: `/api/webhooks/${id}/health-check`, body: { ok: "yes" } });
+    const read = await rejection(client.get(id));
+    expect(read).toBeInstanceOf(TucoUnexpectedResponseError);
+    expect(read).toMatchObject({ code: "UNEXPECTED_RESPONSE", statusCode: 200 });
+    expect(read.message).toMatch(/GET \/api\/webhooks\/[0-9a-f]{24} answered 200 with no webhook \(id, url, events\)/);
+    const ping = await rejection(client.healthCheck(id));
+    expect(ping).toBeInstanceOf(TucoUnexpectedResponseError);
+    expect(ping.message).toMatch(/health-check answered 200 with no health-check result \(success\)/);
+    // Without the faults the same calls answer as the contract says.
+    expect((await client.get(id)).id).toBe(id);
+    expect((await client.healthCheck(id)).success).toBe(true);
   });
 
   it("fails with a connection error when nothing listens", async () => {
