@@ -5,6 +5,11 @@
  */
 import type { FaultSpec, LoggedRequest } from "../../src/emulator";
 
+/** The emulator's stand-in for Tuco's 10 s wait on a health-check ping, in ms. */
+export const DELIVERY_TIMEOUT_MS = 1000;
+/** `TUCO_TIMEOUT_MS` / `tuco:timeoutMs`: a request that never gets an answer is given up after this, then retried. */
+export const TIMEOUT_MS = "1000";
+
 /** The operations a fault is aimed at. The CLI's `apply` is a create or an update; its `delete` a delete. */
 export type Op = "create" | "update" | "read" | "delete";
 

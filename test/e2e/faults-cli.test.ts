@@ -21,14 +21,10 @@ import { sealSecret, writeSealedFile } from "../../src/secrets";
 import { ownerTag, parseOwnerTag } from "../../src/webhook/ownership";
 import { ageKeypair, listWebhooks, requireAgeBinary, requireBuiltCli, runCli, type CliRun } from "../cli/helpers";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
-import { API_FAULTS, deadUrl, outcomeOf, requestOf, retriedAfterFault, type Op } from "./fault-matrix";
+import { API_FAULTS, DELIVERY_TIMEOUT_MS, TIMEOUT_MS, deadUrl, outcomeOf, requestOf, retriedAfterFault, type Op } from "./fault-matrix";
 
 const KEY = "tuco_sk_faults_cli_e2e";
 const STACK = "faults";
-/** The emulator's stand-in for Tuco's 10 s wait on a health-check ping. */
-const DELIVERY_TIMEOUT_MS = 1000;
-/** TUCO_TIMEOUT_MS: a request that never gets an answer is given up after this, then retried. */
-const TIMEOUT_MS = "1000";
 
 let dir: string;
 let identity: string;

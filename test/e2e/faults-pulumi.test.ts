@@ -15,13 +15,9 @@ import { listWebhooks } from "../cli/helpers";
 import { assertDistIsFresh } from "../helpers/pulumi-fixtures";
 import { outputsOf, ProviderCallError, serializeProvider, startPulumiHost, urnOf, type Props, type PulumiHost } from "../helpers/pulumi-host";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
-import { API_FAULTS, deadUrl, outcomeOf, requestOf, retriedAfterFault, type Op } from "./fault-matrix";
+import { API_FAULTS, DELIVERY_TIMEOUT_MS, TIMEOUT_MS, deadUrl, outcomeOf, requestOf, retriedAfterFault, type Op } from "./fault-matrix";
 
 const KEY = "tuco_sk_faults_pulumi_e2e";
-/** The emulator's stand-in for Tuco's 10 s wait on a health-check ping. */
-const DELIVERY_TIMEOUT_MS = 1000;
-/** `tuco:timeoutMs`: a request that never gets an answer is given up after this, then retried. */
-const TIMEOUT_MS = "1000";
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
