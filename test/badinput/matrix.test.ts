@@ -165,7 +165,7 @@ describe("TucoWebhook synthesis", () => {
 
 describe("TucoWebhook synthesis, with the stack-wide defaults from the context", () => {
   test.each([
-    ["a recipient that is not an age key", { "tuco-webhooks:recipients": ["age1yourteamspublickeyfromagekeygen"] }, ['recipients ["age1yourteamspublickeyfromagekeygen"]', '"tuco-webhooks:recipients" context value', "copy the public key exactly"]],
+    ["a recipient that is not an age key", { "tuco-webhooks:recipients": ["age1yourteamspublickeyfromagekeygen"] }, ['recipients[0] "age1yourteamspublickeyfromagekeygen"', '"tuco-webhooks:recipients" context value', "copy the public key exactly"]],
     ["a secret key as the recipient", { "tuco-webhooks:recipients": SECRET_KEY }, ["is an age SECRET key", '"tuco-webhooks:recipients" context value', "use its public key"]],
     ["an empty recipients list", { "tuco-webhooks:recipients": [] }, ['the "tuco-webhooks:recipients" context value [] is empty', "age-keygen"]],
     ["an unknown resource type", { "tuco-webhooks:resourceType": "aws_instance" }, ['resourceType (the "tuco-webhooks:resourceType" context value) "aws_instance" is not supported', 'use "null_resource" or "terraform_data"']],
