@@ -189,14 +189,20 @@ function sameEvents(a: unknown, b: unknown): boolean {
 /** An error the host reports as a partial create/update: the webhook exists and these properties go into state. */
 export class PartialApplyError extends Error {
   readonly id: string;
-  readonly properties: Props;
   readonly reasons: string[];
+  // A private field behind a getter: the properties hold the secret, and logging or serializing the error must not show it.
+  readonly #properties: Props;
   constructor(message: string, id: string, properties: Props) {
     super(message);
     this.name = "PartialApplyError";
     this.id = id;
-    this.properties = properties;
+    this.#properties = properties;
     this.reasons = [message];
+  }
+
+  /** What goes into state (the host reads `properties`). Not shown by `util.inspect` or `JSON.stringify`. */
+  get properties(): Props {
+    return this.#properties;
   }
 }
 

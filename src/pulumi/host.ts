@@ -88,14 +88,20 @@ export class ProviderCallError extends Error {
   readonly method: string;
   readonly grpcCode: number;
   readonly details: string;
-  readonly partial: PartialResult | undefined;
+  // Private behind a getter: a partial result's properties hold the webhook secret.
+  readonly #partial: PartialResult | undefined;
   constructor(method: string, err: grpcTypes.ServiceError) {
     super(`${method} failed (gRPC ${err.code}): ${err.details}`);
     this.name = "ProviderCallError";
     this.method = method;
     this.grpcCode = err.code;
     this.details = err.details;
-    this.partial = decodePartial(err.metadata);
+    this.#partial = decodePartial(err.metadata);
+  }
+
+  /** The partial create/update the provider reported (id and properties for state). Not shown by `util.inspect` or `JSON.stringify`. */
+  get partial(): PartialResult | undefined {
+    return this.#partial;
   }
 }
 

@@ -11,6 +11,7 @@
  * test/e2e/pulumi-example.test.ts). The API key may appear nowhere, `secret` included.
  */
 import * as crypto from "node:crypto";
+import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
@@ -161,6 +162,9 @@ describe("no secret leaks through the Pulumi provider's whole lifecycle (real dy
     const errorArtifacts = errors.flatMap((e, i): Artifact[] => [
       { name: `error ${i + 1} (${e.method}) message`, text: `${e.message}\n${e.details}\n${(e.partial?.reasons ?? []).join("\n")}` },
       { name: `error ${i + 1} (${e.method}) partial properties without secret`, text: JSON.stringify(withoutSecret(e.partial?.properties ?? {})) },
+      // The error as a program would log it: the partial state (and its secret) stays out of sight.
+      { name: `error ${i + 1} (${e.method}) util.inspect`, text: inspect(e, { depth: Infinity, showHidden: true }) },
+      { name: `error ${i + 1} (${e.method}) JSON.stringify`, text: JSON.stringify(e) },
     ]);
     const host1 = procs.nodeProcesses();
     expect(host1).toHaveLength(1);

@@ -1,5 +1,6 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { changedFields, check, diff } from "../../src/pulumi/engine";
+import { PartialApplyError, changedFields, check, diff } from "../../src/pulumi/engine";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const state = { url: "https://hooks.example.com/tuco", events: ["message.reply", "message.sent"], name: "crm", description: null, isActive: true, healthCheck: "fail" };
@@ -33,5 +34,15 @@ describe("the Webhook engine's diff", () => {
   it("treats a value unknown during preview as a change", () => {
     expect(changedFields(state, { ...state, url: UNKNOWN })).toEqual(["url"]);
     expect(changedFields(state, { ...state, events: [UNKNOWN] })).toEqual(["events"]);
+  });
+});
+
+describe("PartialApplyError", () => {
+  it("hands its properties to the host through `properties`, but logging or serializing it never shows them", () => {
+    const secret = "c2VjcmV0LW9mLWEtcGFydGlhbC1jcmVhdGUtMDEyMzQ1Njc4OQ==";
+    const err = new PartialApplyError("Health-check of webhook abc failed", "abc", { webhookId: "abc", secret });
+    expect(err.properties.secret).toBe(secret);
+    expect({ id: err.id, reasons: err.reasons }).toEqual({ id: "abc", reasons: ["Health-check of webhook abc failed"] });
+    for (const shown of [inspect(err, { depth: Infinity, showHidden: true }), JSON.stringify(err), String(err)]) expect(shown).not.toContain(secret);
   });
 });
