@@ -249,7 +249,7 @@ export class TucoClient {
             `Creating webhook ${JSON.stringify(input.name)} reached Tuco but ${err.reason}. Tuco created it as ${made.id}, ` +
               `but its one-time signing secret never arrived and cannot be retrieved. Delete it (tuco-webhooks delete --id ${made.id}) and apply again.`,
             made,
-            { cause: err.cause },
+            { cause: err.cause, reason: err.reason },
           );
         }
         if (!err.retryable && err.cause instanceof TucoServerError) {
@@ -264,7 +264,7 @@ export class TucoClient {
           throw new TucoCreateOutcomeUnknownError(
             `Creating webhook ${JSON.stringify(input.name)} failed ${attempt + 1} times (last: ${err.reason}); Tuco did not create it (checked by listing the workspace). Nothing was lost: apply again later.`,
             undefined,
-            { cause: err.cause },
+            { cause: err.cause, reason: err.reason },
           );
         }
         await this.wait("POST", "/api/webhooks", attempt + 1, backoffDelayMs(this.retry, attempt + 1), `${err.reason} (Tuco did not create it)`);

@@ -106,10 +106,13 @@ export class TucoTimeoutError extends TucoError {
 export class TucoCreateOutcomeUnknownError extends TucoError {
   readonly webhook: Webhook | undefined;
   readonly created: boolean;
-  constructor(message: string, webhook: Webhook | undefined, options?: { cause?: unknown }) {
-    super("CREATE_OUTCOME_UNKNOWN", message, options);
+  /** What went wrong with the answer, in a few words (e.g. "its answer was lost (...)"). */
+  readonly reason: string;
+  constructor(message: string, webhook: Webhook | undefined, options: { cause?: unknown; reason: string }) {
+    super("CREATE_OUTCOME_UNKNOWN", message, { cause: options.cause });
     this.webhook = webhook;
     this.created = webhook !== undefined;
+    this.reason = options.reason;
   }
 }
 

@@ -43,7 +43,8 @@ export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: 
     created = await client.create(input);
   } catch (err) {
     if (!(err instanceof TucoCreateOutcomeUnknownError) || !err.webhook) throw err;
-    log(`${err.message} Deleting ${err.webhook.id}, whose secret is lost, and creating the webhook again.`);
+    const id = err.webhook.id;
+    log(`Creating webhook ${JSON.stringify(spec.name)} reached Tuco but ${err.reason}. Tuco created it as ${id}, but its one-time signing secret never arrived. Deleting ${id}, whose secret is lost, and creating the webhook again.`);
     await client.delete(err.webhook.id);
     created = await client.create(input);
   }

@@ -32,7 +32,7 @@ export interface ApiFault {
 
 /** A create whose webhook was made but whose secret never arrived: the twin is replaced, and the user is told. */
 const replacedTwin = (how: string) =>
-  new RegExp(`Creating webhook "created" reached Tuco but ${how}\\. Tuco created it as \\w+, but its one-time signing secret never arrived .* Deleting \\w+, whose secret is lost, and creating the webhook again\\.`);
+  new RegExp(`Creating webhook "created" reached Tuco but ${how}\\. Tuco created it as \\w+, but its one-time signing secret never arrived\\. Deleting \\w+, whose secret is lost, and creating the webhook again\\.`);
 
 const SERVER_500 = /failed on Tuco's side \(500: Internal Server Error\).*(Try again later|apply again later)\./;
 
