@@ -89,7 +89,8 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** A URL with any `user:password@` part replaced by `***@`, so an error message never shows credentials. */
 export function redactUrlCredentials(url: string): string {
-  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*)[^@/?#\\]*@/, "$1***@");
+  // Greedy up to the LAST "@" of the authority, as URL parsing splits it: a password may hold "@".
+  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*)[^/?#\\]*@/, "$1***@");
 }
 
 function checkUrl(value: unknown): string | SpecFailure {

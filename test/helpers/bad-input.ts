@@ -103,6 +103,7 @@ export function badInputs(dir: { directory: string; fileInTheWay: string }): Bad
     { field: "url", kind: "malformed (no colon)", value: "https//hooks.example.com/tuco", fix: /write it in full/ },
     { field: "url", kind: "malformed (bad port)", value: "https://hooks.example.com:99999/tuco", fix: /write it in full/ },
     { field: "url", kind: "with credentials", value: "https://user:hunter2@hooks.example.com/tuco", shows: '"https://***@hooks.example.com/tuco"', hides: "hunter2", fix: /remove them; authenticate deliveries by verifying X-Tuco-Signature/ },
+    { field: "url", kind: "with credentials whose password holds an @", value: "https://user:p@ss@hooks.example.com/tuco", shows: '"https://***@hooks.example.com/tuco"', hides: "p@ss", fix: /remove them; authenticate deliveries by verifying X-Tuco-Signature/ },
     { field: "url", kind: "http: with credentials", value: "http://user:hunter2@hooks.example.com/tuco", shows: '"http://***@hooks.example.com/tuco"', hides: "hunter2", fix: /use https:\/\// },
     { field: "url", kind: "of another scheme", value: "ftp://hooks.example.com/tuco", fix: /Tuco delivers over https:\/\// },
     { field: "url", kind: "a javascript: URL", value: "javascript:alert(1)", fix: /Tuco delivers over https:\/\// },
