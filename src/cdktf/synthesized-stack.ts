@@ -200,7 +200,8 @@ function localExecs(body: Record<string, unknown>): LocalExec[] {
 
 /** `node '<cli>' <subcommand> <rest>` as TucoWebhook writes it: the subcommand and the rest, or undefined. */
 const CLI_COMMAND = /^node '(?:[^']|'\\'')*' (apply|delete|prune)(?: (.*))?$/s;
-const RUNS_TUCO_CLI = /(?:^|[\s'"/])(?:tuco-webhooks|main\.js'?)\s+(?:apply|delete|prune)\b/;
+/** A command that runs our CLI (its bin name, or the compiled entry point `dist/cli/main.js` the construct writes); another script's `main.js apply` is not ours. */
+const RUNS_TUCO_CLI = /(?:^|[\s'"/])(?:tuco-webhooks|dist\/cli\/main\.js'?)\s+(?:apply|delete|prune)\b/;
 
 function cliCall(command: string): { sub: string; rest: string } | undefined {
   const m = CLI_COMMAND.exec(command);

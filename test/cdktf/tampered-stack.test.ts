@@ -126,6 +126,17 @@ describe("tuco-webhooks drift on a cdk.tf.json edited by hand", () => {
     expect(JSON.parse(run.stdout).webhooks.map((w: { key: string; status: string }) => `${w.key}:${w.status}`)).toEqual(["crm:missing", "team/ledger:missing"]);
   });
 
+  test("ignores another tool's resource in the same stack, even one that runs a node main.js apply of its own", async () => {
+    const dir = path.join(root, "neighbour");
+    fs.mkdirSync(dir);
+    const doc = clone();
+    resources(doc).migrations = { provisioner: [{ "local-exec": { command: "node /srv/migrations/main.js apply --env prod" } }], triggers: { version: "42" } };
+    fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(doc));
+    const run = await runTucoCli(["drift", dir, "--json"], env);
+    expect(run.code, run.stderr).toBe(2);
+    expect(JSON.parse(run.stdout).webhooks.map((w: { key: string; status: string }) => `${w.key}:${w.status}`)).toEqual(["crm:missing", "team/ledger:missing"]);
+  });
+
   test.concurrent.each(TAMPERS.map((t, i) => [t[0], i] as const))("rejects %s, naming the file, the resource and the field, before any API call", async (_t, i) => {
     const [, edit, says] = TAMPERS[i];
     const dir = path.join(root, `tampered-${i}`);
