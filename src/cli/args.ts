@@ -146,12 +146,8 @@ export function parseStrictFlags<F extends FlagSpec>(
 export function clientFromEnv(log: (message: string) => void): TucoClient {
   withhold(process.env.TUCO_API_KEY);
   return TucoClient.fromEnv({
-    onRetry: (r) => {
-      const reason = r.reason.replace(/\.$/, "");
-      // The client's reasons already start with the request ("GET /api/webhooks failed ..."): say it once.
-      const what = reason.startsWith(`${r.method} `) ? reason : `${r.method} ${r.path}: ${reason}`;
-      log(`${what}; retry ${r.attempt} in ${r.delayMs} ms`);
-    },
+    // The client's reasons are short phrases ("answered 503 Service Unavailable"): the request is named here, once.
+    onRetry: (r) => log(`${r.method} ${r.path}: ${r.reason}; retry ${r.attempt} in ${r.delayMs} ms`),
   });
 }
 

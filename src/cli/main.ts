@@ -24,8 +24,10 @@ runCli(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     settled = true;
-    // Loaded only on this rare path: start-up stays at the one command that runs.
-    const { scrub } = require("./args") as typeof import("./args");
+    // Commands scrub their own output; an error that escaped them (loading a module, the emulator) is
+    // scrubbed of the one secret a process always holds, the API key. Loaded only on this rare path.
+    const { scrub, withhold } = require("./args") as typeof import("./args");
+    withhold(process.env.TUCO_API_KEY);
     process.stderr.write(`${scrub(`tuco-webhooks: ${err instanceof Error ? err.message : String(err)}`)}\n`);
     process.exitCode = 1;
   },

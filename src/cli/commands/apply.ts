@@ -43,7 +43,8 @@ a failed health-check under "fail" deletes it and the sealed file again (re-appl
 
 Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),
   TUCO_TIMEOUT_MS (ms to wait for each answer, default 30000; a health-check gets 10000 more).
-Exit codes: 0 done, 1 error (nothing half-done is left behind; re-running is safe).
+Exit codes: 0 done, 1 error. Re-running is always safe: it finds the webhook by its marker and
+finishes the job; a webhook kept after a failure keeps its sealed secret, and nothing is duplicated.
 `;
 
 /** The fields of the spec JSON; anything else is a typo and rejected. */
