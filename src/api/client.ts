@@ -428,8 +428,12 @@ export class TucoClient {
       case status === 404:
         return new TucoNotFoundError("NOT_FOUND", details, `${where} failed (404${said}): no such webhook in this API key's workspace.`);
       case status === 429: {
-        const wait = retryAfterMs !== undefined ? ` Tuco asked to wait ${Math.ceil(retryAfterMs / 1000)} s.` : "";
-        return new TucoRateLimitError(details, `${where} was rate limited (429${said}), retries exhausted.${wait} Apply again later or with less parallelism.`, retryAfterMs);
+        const asked = retryAfterMs !== undefined ? ` Tuco asked to wait ${Math.ceil(retryAfterMs / 1000)} s` : "";
+        const why =
+          retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs
+            ? `not retried:${asked}, longer than the ${Math.round(this.retry.maxRetryAfterMs / 1000)} s a request waits.`
+            : `retries exhausted.${asked && `${asked}.`}`;
+        return new TucoRateLimitError(details, `${where} was rate limited (429${said}), ${why} Apply again later or with less parallelism.`, retryAfterMs);
       }
       case status >= 500:
         return new TucoServerError("SERVER_ERROR", details, `${where} failed on Tuco's side (${status}${said || ` ${REASONS[status] ?? ""}`.trimEnd()}). Try again later.`);

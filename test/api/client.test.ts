@@ -188,7 +188,7 @@ describe("TucoClient: each error class", () => {
     await control.addFault({ kind: "status", status: 429, retryAfter: 3600, path: "/api/webhooks" });
     const err = await rejection(client.list());
     expect(err).toMatchObject({ code: "RATE_LIMITED", retryAfterMs: 3_600_000 });
-    expect(err.message).toMatch(/wait 3600 s/);
+    expect(err.message).toMatch(/was rate limited \(429: Too Many Requests\), not retried: Tuco asked to wait 3600 s, longer than the 60 s a request waits\. Apply again later/);
     expect(retries).toEqual([]);
   });
 
