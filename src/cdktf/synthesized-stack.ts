@@ -108,17 +108,19 @@ const DECLARED_FIELDS = ["stack", "key", "name", "url", "events", "description",
 const SEAL_FIELDS = ["recipients", "path"];
 
 /**
- * Every problem of a declared webhook read back from a file, each naming its field, the value and
- * the fix, checked exactly as `tuco-webhooks apply` checks its spec. Empty when it is valid.
+ * Checks a webhook declaration: the JSON `TucoWebhook` writes into its trigger and into
+ * TUCO_WEBHOOK_SPEC, and that `tuco-webhooks apply` takes. One check for every reader (apply,
+ * drift), so they never disagree. Returns the normalized declaration, or every problem, each
+ * naming its field, the value and the fix.
  */
-function declaredWebhookProblems(value: Record<string, unknown>): string[] {
+export function checkDeclaration(value: Record<string, unknown>): { declared: DeclaredWebhook; problems: [] } | { declared: undefined; problems: string[] } {
   const problems: string[] = [];
   const unknown = Object.keys(value).filter((k) => !(DECLARED_FIELDS as readonly string[]).includes(k));
-  if (unknown.length > 0) problems.push(`unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")} (a webhook declaration holds only ${DECLARED_FIELDS.join(", ")})`);
+  if (unknown.length > 0) problems.push(`unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}: remove or fix (known: ${DECLARED_FIELDS.join(", ")})`);
   for (const field of ["stack", "key"] as const) {
     const part = value[field];
     if (typeof part !== "string") {
-      problems.push(`${field} ${showValue(part)} is missing or not a string (1-200 characters of A-Z a-z 0-9 . _ / -)`);
+      problems.push(`${field} ${showValue(part)} is missing or not a string: use 1-200 characters of A-Z a-z 0-9 . _ / -`);
       continue;
     }
     try {
@@ -130,49 +132,59 @@ function declaredWebhookProblems(value: Record<string, unknown>): string[] {
   const checked = validateWebhookSpec(value);
   problems.push(...checked.failures.map((f) => f.message));
   if (checked.spec && parseOwnerTag(checked.spec.description).owner) {
-    problems.push(`description ${showValue(checked.spec.description)} ends with a tuco-webhooks ownership marker, which apply adds itself`);
+    problems.push(`description ${showValue(checked.spec.description)} ends with a tuco-webhooks ownership marker: remove that last line, apply adds it`);
   }
   const policy = checkHealthCheckPolicy(value.healthCheck);
   if (policy) problems.push(policy);
+
+  let recipients: string[] = [];
+  let sealPath = "";
   const seal = value.seal;
-  if (!isRecord(seal)) {
-    problems.push(`seal ${showValue(seal)} must be {"recipients": ["age1..."], "path": "..."}`);
-    return problems;
-  }
-  const extra = Object.keys(seal).filter((k) => !SEAL_FIELDS.includes(k));
-  if (extra.length > 0) problems.push(`unknown seal field${extra.length > 1 ? "s" : ""} ${extra.map((k) => JSON.stringify(k)).join(", ")} (seal holds only recipients and path)`);
-  if (!Array.isArray(seal.recipients)) problems.push(`seal.recipients ${showValue(seal.recipients)} must be a list of age1... recipients`);
-  else {
+  if (seal === undefined || seal === null) {
     try {
-      parseRecipients(seal.recipients, "seal.recipients");
+      parseRecipients(undefined, "seal.recipients");
+    } catch (err) {
+      problems.push(`seal is missing: add "seal": {"recipients": ["age1..."], "path": "secrets/<name>.age"}. ${(err as Error).message}`);
+    }
+  } else if (!isRecord(seal)) {
+    problems.push(`seal ${showValue(seal)} must be an object: {"recipients": ["age1..."], "path": "secrets/<name>.age"}`);
+  } else {
+    const extra = Object.keys(seal).filter((k) => !SEAL_FIELDS.includes(k));
+    if (extra.length > 0) problems.push(`unknown seal field${extra.length > 1 ? "s" : ""} ${extra.map((k) => JSON.stringify(k)).join(", ")}: seal takes only recipients and path`);
+    try {
+      recipients = parseRecipients(seal.recipients, "seal.recipients");
     } catch (err) {
       if (!(err instanceof SealingConfigError)) throw err;
       problems.push(err.message);
     }
+    const path = checkOutputPath("seal.path", seal.path);
+    if ("problem" in path) problems.push(path.problem);
+    else sealPath = path.path;
   }
-  const path = checkOutputPath("seal.path", seal.path);
-  if ("problem" in path) problems.push(path.problem);
-  return problems;
+  if (problems.length > 0 || checked.spec === undefined) return { declared: undefined, problems };
+  const spec = checked.spec;
+  return {
+    declared: {
+      stack: value.stack as string,
+      key: value.key as string,
+      name: spec.name,
+      url: spec.url,
+      events: spec.events,
+      description: spec.description,
+      isActive: spec.isActive,
+      healthCheck: (value.healthCheck ?? "fail") as HealthCheckPolicy,
+      seal: { recipients, path: sealPath },
+    },
+    problems: [],
+  };
 }
 
 /** Checks a declared webhook read back from a file; throws `SynthesizedStackError` naming every bad field. */
 export function checkDeclaredWebhook(file: string, where: string, value: unknown): DeclaredWebhook {
   if (!isRecord(value)) throw new SynthesizedStackError(file, `${where}: the webhook declaration ${showValue(value)} is not a JSON object. ${RESYNTH}`);
-  const problems = declaredWebhookProblems(value);
-  if (problems.length > 0) throw new SynthesizedStackError(file, `${where}: ${problems.join("; ")}. ${RESYNTH}`);
-  const spec: WebhookSpec = validateWebhookSpec(value).spec!;
-  const seal = value.seal as { recipients: unknown[]; path: string };
-  return {
-    stack: value.stack as string,
-    key: value.key as string,
-    name: spec.name,
-    url: spec.url,
-    events: spec.events,
-    description: spec.description,
-    isActive: spec.isActive,
-    healthCheck: (value.healthCheck ?? "fail") as HealthCheckPolicy,
-    seal: { recipients: parseRecipients(seal.recipients, "seal.recipients"), path: seal.path },
-  };
+  const result = checkDeclaration(value);
+  if (result.declared === undefined) throw new SynthesizedStackError(file, `${where}: ${result.problems.join("; ")}. ${RESYNTH}`);
+  return result.declared;
 }
 
 function parseTrigger(file: string, where: string, raw: unknown): unknown {

@@ -2,16 +2,16 @@ import { rm } from "node:fs/promises";
 import type { TucoClient } from "../../api/client";
 import { TucoNotFoundError } from "../../api/errors";
 import type { Webhook } from "../../api/types";
-import { checkOutputPath, sealSecret, writeSealedFile } from "../../secrets";
-import { SealingConfigError, parseRecipients } from "../../secrets/recipients";
+import { sealSecret, writeSealedFile } from "../../secrets";
 import { diffWebhook } from "../../webhook/diff";
-import { HealthCheckFailedError, checkHealthCheckPolicy, runHealthCheck, type HealthCheckOutcome, type HealthCheckPolicy } from "../../webhook/health";
+import { HealthCheckFailedError, runHealthCheck, type HealthCheckOutcome, type HealthCheckPolicy } from "../../webhook/health";
 import { PartialCreateError, createWebhook } from "../../webhook/lifecycle";
-import { checkOwnerPart, parseOwnerTag, withOwnerTag, type Owner } from "../../webhook/ownership";
-import { showValue, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../../webhook/spec";
+import { withOwnerTag, type Owner } from "../../webhook/ownership";
+import { showValue, type WebhookField, type WebhookSpec } from "../../webhook/spec";
 import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, withhold } from "../args";
 import { readInputFile } from "../files";
 import { findOwned } from "../owned";
+import { checkDeclaration } from "../../cdktf/synthesized-stack";
 
 const HELP = `
 Usage: tuco-webhooks apply [--spec JSON | --spec-file PATH] [--json]
@@ -46,10 +46,6 @@ Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai)
 Exit codes: 0 done, 1 error. Re-running is always safe: it finds the webhook by its marker and
 finishes the job; a webhook kept after a failure keeps its sealed secret, and nothing is duplicated.
 `;
-
-/** The fields of the spec JSON; anything else is a typo and rejected. */
-const SPEC_FIELDS = ["stack", "key", "name", "url", "events", "description", "isActive", "healthCheck", "seal"];
-const SEAL_FIELDS = ["recipients", "path"];
 
 /** A validated apply request. */
 export interface ApplyRequest {
@@ -93,71 +89,15 @@ async function readSpecText(values: { spec?: string; "spec-file"?: string }): Pr
   return { text: env, source: "TUCO_WEBHOOK_SPEC" };
 }
 
-/** Validates a parsed spec JSON completely, without any API call. Throws one `UsageError` listing every problem. */
+/** Validates a parsed spec JSON completely, without any API call, with the check drift applies to a stack's triggers. Throws one `UsageError` listing every problem. */
 export async function parseApplyRequest(input: unknown, source = "spec"): Promise<ApplyRequest> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new UsageError(`${source} must be a JSON object like {"stack":"prod","key":"crm","name":...}, got ${showValue(input)}`);
   }
-  const raw = input as Record<string, unknown>;
-  const problems: string[] = [];
-  const unknown = Object.keys(raw).filter((k) => !SPEC_FIELDS.includes(k));
-  if (unknown.length > 0) problems.push(`unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}: remove or fix (known: ${SPEC_FIELDS.join(", ")})`);
-
-  for (const part of ["stack", "key"] as const) {
-    const value = raw[part];
-    if (typeof value !== "string") problems.push(`${part} ${showValue(value)} is missing or not a string: use 1-200 characters of A-Z a-z 0-9 . _ / -`);
-    else {
-      try {
-        checkOwnerPart(part, value);
-      } catch (err) {
-        problems.push((err as Error).message);
-      }
-    }
-  }
-
-  const checked = validateWebhookSpec(raw);
-  problems.push(...checked.failures.map((f) => f.message));
-  if (checked.spec && parseOwnerTag(checked.spec.description).owner) {
-    problems.push(`description ${showValue(checked.spec.description)} ends with a tuco-webhooks ownership marker: remove that last line, apply adds it`);
-  }
-
-  const policy = raw.healthCheck ?? "fail";
-  const policyProblem = checkHealthCheckPolicy(raw.healthCheck);
-  if (policyProblem) problems.push(policyProblem);
-
-  let recipients: string[] = [];
-  let sealPath = "";
-  const seal = raw.seal;
-  if (seal === undefined || seal === null) {
-    try {
-      parseRecipients(undefined, "seal.recipients");
-    } catch (err) {
-      problems.push(`seal is missing: add "seal": {"recipients": ["age1..."], "path": "secrets/<name>.age"}. ${(err as Error).message}`);
-    }
-  } else if (typeof seal !== "object" || Array.isArray(seal)) {
-    problems.push(`seal ${showValue(seal)} must be an object: {"recipients": ["age1..."], "path": "secrets/<name>.age"}`);
-  } else {
-    const s = seal as Record<string, unknown>;
-    const extra = Object.keys(s).filter((k) => !SEAL_FIELDS.includes(k));
-    if (extra.length > 0) problems.push(`unknown seal field${extra.length > 1 ? "s" : ""} ${extra.map((k) => JSON.stringify(k)).join(", ")}: seal takes only recipients and path`);
-    try {
-      recipients = parseRecipients(s.recipients, "seal.recipients");
-    } catch (err) {
-      if (!(err instanceof SealingConfigError)) throw err;
-      problems.push(err.message);
-    }
-    const path = checkOutputPath("seal.path", s.path);
-    if ("problem" in path) problems.push(path.problem);
-    else sealPath = path.path;
-  }
-
-  if (problems.length > 0) throw new UsageError(`invalid ${source}: ${problems.join("; ")}`);
-  return {
-    owner: { stack: raw.stack as string, key: raw.key as string },
-    spec: checked.spec as WebhookSpec,
-    healthCheck: policy as HealthCheckPolicy,
-    seal: { recipients, path: sealPath },
-  };
+  const { declared, problems } = checkDeclaration(input as Record<string, unknown>);
+  if (declared === undefined) throw new UsageError(`invalid ${source}: ${problems.join("; ")}`);
+  const { stack, key, healthCheck, seal, ...spec } = declared;
+  return { owner: { stack, key }, spec, healthCheck, seal };
 }
 
 async function deleteQuietly(client: TucoClient, id: string): Promise<void> {
