@@ -15,6 +15,8 @@ import { showValue, validateWebhookSpec, type WebhookSpec } from "../webhook/spe
 
 /** The trigger key that holds a webhook's desired state (JSON of `DeclaredWebhook`). */
 export const WEBHOOK_TRIGGER = "tuco_webhook";
+/** The construct id of a stack's prune resource (a public contract: changing it re-runs the prune). */
+export const PRUNE_ID = "TucoWebhooksPrune";
 /** The trigger key that holds the prune resource's state (JSON of `DeclaredPrune`). */
 export const PRUNE_TRIGGER = "tuco_webhooks_prune";
 
@@ -370,7 +372,7 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
     keys.set(w.declared.key, w.where);
   }
   if (webhooks.length > 0 && !prune) {
-    throw new SynthesizedStackError(file, `declares webhooks but no prune resource (${"TucoWebhooksPrune"}): webhooks removed from the program would never be deleted. ${RESYNTH}`);
+    throw new SynthesizedStackError(file, `declares webhooks but no prune resource (${PRUNE_ID}): webhooks removed from the program would never be deleted. ${RESYNTH}`);
   }
   if (prune) checkPrune(file, prune.where, prune.body, prune.declared, [...keys.keys()]);
   const declared = webhooks.map((w) => w.declared).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

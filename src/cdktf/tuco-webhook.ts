@@ -11,6 +11,7 @@ import { checkHealthCheckPolicy, type HealthCheckPolicy } from "../webhook/healt
 import { checkOwnerPart, parseOwnerTag } from "../webhook/ownership";
 import { parseWebhookSpec, showValue } from "../webhook/spec";
 import {
+  PRUNE_ID,
   PRUNE_TRIGGER,
   WEBHOOK_TRIGGER,
   pruneJson,
@@ -254,7 +255,7 @@ export class TucoWebhook extends Construct {
  */
 export class TucoWebhookPrune extends Construct {
   /** The construct id of the singleton under its stack (a public contract: changing it re-runs the prune). */
-  static readonly ID = "TucoWebhooksPrune";
+  static readonly ID = PRUNE_ID;
 
   /** The stack's prune construct, created on first use. */
   static of(stack: TerraformStack, resourceType?: TucoWebhookResourceType): TucoWebhookPrune {

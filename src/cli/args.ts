@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { TucoClient } from "../api/client";
+import { DEFAULT_TIMEOUT_MS, HEALTH_CHECK_ENDPOINT_WAIT_MS, TucoClient } from "../api/client";
 import { TucoError } from "../api/errors";
 import { showValue } from "../webhook/spec";
 import type { CliCommand } from "./command";
@@ -140,6 +140,12 @@ export function parseStrictFlags<F extends FlagSpec>(
     }
   }
   return { values: parsed.values as never, positionals: parsed.positionals };
+}
+
+/** The "Environment:" lines of a command's help; `healthChecks` when the command may send one. */
+export function apiEnvironmentHelp(healthChecks: boolean): string {
+  const extra = healthChecks ? `; a health-check gets ${HEALTH_CHECK_ENDPOINT_WAIT_MS} more` : "";
+  return `Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),\n  TUCO_TIMEOUT_MS (ms to wait for each answer, default ${DEFAULT_TIMEOUT_MS}${extra}).`;
 }
 
 /** The API client configured from TUCO_API_URL / TUCO_API_KEY / TUCO_TIMEOUT_MS, logging retries to stderr. */

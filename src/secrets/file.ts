@@ -2,12 +2,11 @@ import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { hasLoneSurrogate, showValue } from "../webhook/spec";
+import { CONTROL, hasLoneSurrogate, showValue } from "../webhook/spec";
 
 /** Longest sealed-secret path we accept, in bytes (Linux's PATH_MAX); one name of it: 255 bytes. */
 export const MAX_SEAL_PATH_BYTES = 4096;
 const MAX_NAME_BYTES = 255;
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * Checks a file path that a secret will be written to, before anything is created: a non-empty path

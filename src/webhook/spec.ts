@@ -47,8 +47,8 @@ export class WebhookSpecError extends TucoError {
 }
 
 const KNOWN_EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENTS);
-// C0 and C1 control characters and DEL.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** C0 and C1 control characters and DEL. */
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 // Unicode's own line and paragraph separators: a one-line value must not hold them either.
 const LINE_SEPARATORS = /[\u2028\u2029]/;

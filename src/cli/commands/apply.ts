@@ -8,7 +8,7 @@ import { HealthCheckFailedError, runHealthCheck, type HealthCheckOutcome, type H
 import { PartialCreateError, createWebhook } from "../../webhook/lifecycle";
 import { withOwnerTag, type Owner } from "../../webhook/ownership";
 import { showValue, type WebhookField, type WebhookSpec } from "../../webhook/spec";
-import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, withhold } from "../args";
+import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, withhold, apiEnvironmentHelp } from "../args";
 import { readInputFile } from "../files";
 import { findOwned } from "../owned";
 import { checkDeclaration } from "../../cdktf/synthesized-stack";
@@ -41,8 +41,7 @@ The webhook is found by its ownership marker (the last line of its description:
 it is created, its secret is sealed to seal.path at once (mode 0600), then health-checked;
 a failed health-check under "fail" deletes it and the sealed file again (re-apply is safe).
 
-Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),
-  TUCO_TIMEOUT_MS (ms to wait for each answer, default 30000; a health-check gets 10000 more).
+${apiEnvironmentHelp(true)}
 Exit codes: 0 done, 1 error. Re-running is always safe: it finds the webhook by its marker and
 finishes the job; a webhook kept after a failure keeps its sealed secret, and nothing is duplicated.
 `;

@@ -1,7 +1,7 @@
 import { TucoNotFoundError } from "../../api/errors";
 import { checkOwnerPart } from "../../webhook/ownership";
 import { checkWebhookId } from "../../webhook/spec";
-import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText } from "../args";
+import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, apiEnvironmentHelp } from "../args";
 import { findOwned } from "../owned";
 
 const HELP = `
@@ -15,8 +15,7 @@ success. Safe to re-run.
   --id ID             one webhook id
   --json              print {"deleted":[{"id","name"}],"alreadyGone":boolean} on stdout
 
-Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),
-  TUCO_TIMEOUT_MS (ms to wait for each answer, default 30000; a health-check gets 10000 more).
+${apiEnvironmentHelp(false)}
 Exit codes: 0 deleted or already gone, 1 error.
 `;
 

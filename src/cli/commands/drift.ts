@@ -5,7 +5,7 @@ import { readSynthesizedStack, type DeclaredWebhook, type SynthesizedStack } fro
 import { diffWebhook } from "../../webhook/diff";
 import { withOwnerTag } from "../../webhook/ownership";
 import type { WebhookField } from "../../webhook/spec";
-import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText } from "../args";
+import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, apiEnvironmentHelp } from "../args";
 import { oldestFirst, tagged, type TaggedWebhook } from "../owned";
 import { applyWebhook, parseApplyRequest } from "./apply";
 
@@ -33,8 +33,7 @@ Output (stdout), one line per difference, like a plan:
   --fix               put the live state back: PATCH drifted webhooks, delete undeclared ones and
                       duplicates, create missing ones exactly like \`apply\` (sealing the new secret).
 
-Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),
-  TUCO_TIMEOUT_MS (ms to wait for each answer, default 30000; a health-check gets 10000 more).
+${apiEnvironmentHelp(true)}
 Exit codes: 0 in sync (or everything fixed with --fix), 2 drift found, 1 error (bad file, API failure).
 `;
 

@@ -1,6 +1,6 @@
 import type { Owner } from "../../webhook/ownership";
 import { checkOwnerPart } from "../../webhook/ownership";
-import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText } from "../args";
+import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, apiEnvironmentHelp } from "../args";
 import { tagged } from "../owned";
 
 const HELP = `
@@ -13,8 +13,7 @@ Lists the workspace's webhooks, newest first, with their ownership marker.
               "description","owner":{"stack","key"}|null,"createdAt"}]} on stdout
               (description is the user's text, without the marker)
 
-Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),
-  TUCO_TIMEOUT_MS (ms to wait for each answer, default 30000; a health-check gets 10000 more).
+${apiEnvironmentHelp(false)}
 Exit codes: 0 listed, 1 error.
 `;
 

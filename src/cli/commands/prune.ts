@@ -1,6 +1,6 @@
 import { TucoNotFoundError } from "../../api/errors";
 import { checkOwnerPart } from "../../webhook/ownership";
-import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText } from "../args";
+import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, apiEnvironmentHelp } from "../args";
 import { oldestFirst, tagged } from "../owned";
 
 const HELP = `
@@ -15,8 +15,7 @@ another stack, are never touched, whatever their names. Safe to re-run.
                    --keep "" deletes every webhook of the stack)
   --json           print {"deleted":[{"id","name","key"}],"kept":[{"id","name","key"}]} on stdout
 
-Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),
-  TUCO_TIMEOUT_MS (ms to wait for each answer, default 30000; a health-check gets 10000 more).
+${apiEnvironmentHelp(false)}
 Exit codes: 0 done (also when nothing was left to prune), 1 error.
 `;
 
