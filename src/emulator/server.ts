@@ -5,12 +5,24 @@ import { WEBHOOK_EVENTS } from "../api/types";
 import { deliver, eventPayload, healthCheckPayload, toHealthCheckResult } from "./deliveries";
 import { FaultRegistry, parseFault } from "./faults";
 import {
+  ABORTED,
+  bearerToken,
+  methodNotAllowed,
+  parseObject,
+  readBody,
+  reply,
+  send,
+  sendTooLarge,
+  splitTarget,
+  TOO_LARGE,
+  type Parsed,
+  type Reply,
+} from "./http";
+import {
   INVALID_JSON_BODY,
   MAX_BODY_BYTES,
-  METHOD_NOT_ALLOWED,
   NO_ACTIVE_WORKSPACE,
   NOT_FOUND,
-  PAYLOAD_TOO_LARGE,
   READ_ONLY,
   TOO_MANY_REQUESTS,
   UNAUTHORIZED,
@@ -19,7 +31,7 @@ import {
 import { RateLimiter } from "./rate-limit";
 import { RequestLog, type LogEntry } from "./request-log";
 import { Store, type Workspace } from "./store";
-import { validateCreate, validatePatch } from "./validate";
+import { isRecord, validateCreate, validatePatch } from "./validate";
 
 /** How to start the emulator. */
 export interface EmulatorOptions {
@@ -43,18 +55,6 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-/** What a route answers: a status, a JSON body and extra headers. */
-interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-type Parsed = { readonly ok: true; readonly value: Record<string, unknown> } | { readonly ok: false };
-
-const TOO_LARGE = Symbol("too large");
-const ABORTED = Symbol("aborted");
-const NO_BODY = Buffer.alloc(0);
 const KNOWN_EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENTS);
 const API_KEY_PATTERN = /^tuco_sk_.+/;
 const WEBHOOKS_PATH = "/api/webhooks";
@@ -83,97 +83,6 @@ function routeOf(path: string): Route | undefined {
   if (slash === -1) return rest === "" ? undefined : { kind: "webhook", id: rest };
   if (slash > 0 && rest.slice(slash) === HEALTH_CHECK_SUFFIX) return { kind: "health-check", id: rest.slice(0, slash) };
   return undefined;
-}
-
-function reply(status: number, body: unknown, headers?: Record<string, string>): Reply {
-  return headers ? { status, body, headers } : { status, body };
-}
-
-function methodNotAllowed(allow: string): Reply {
-  return reply(405, METHOD_NOT_ALLOWED, { allow });
-}
-
-/** Writes a reply. An undefined body sends none (204, 308); Node itself drops the body of a HEAD answer. */
-function send(res: ServerResponse, r: Reply): void {
-  if (res.destroyed || res.headersSent) return;
-  if (r.body === undefined) {
-    res.writeHead(r.status, r.status === 204 ? { ...r.headers } : { "content-length": 0, ...r.headers });
-    res.end();
-    return;
-  }
-  const payload = JSON.stringify(r.body);
-  res.writeHead(r.status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(payload),
-    ...r.headers,
-  });
-  res.end(payload);
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
-}
-
-/** Reads the body up to `limit` bytes; beyond it stops collecting and resolves TOO_LARGE. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof TOO_LARGE | typeof ABORTED> {
-  if (!hasBody(req)) return Promise.resolve(NO_BODY);
-  if (Number(req.headers["content-length"]) > limit) return Promise.resolve(TOO_LARGE);
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.removeListener("data", onData);
-      req.removeListener("end", onEnd);
-      req.removeListener("close", onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        resolve(TOO_LARGE);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onClose = () => {
-      cleanup();
-      resolve(ABORTED);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("close", onClose);
-  });
-}
-
-/** Decodes like fetch's `body.text()`: UTF-8, a leading byte order mark skipped, invalid bytes as U+FFFD. */
-const UTF8 = new TextDecoder("utf-8");
-
-/** Parses like a Next.js route's `request.json()`: the Content-Type is not looked at; only a JSON object is accepted. */
-function parseObject(body: Buffer): Parsed {
-  try {
-    const value: unknown = JSON.parse(UTF8.decode(body));
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? { ok: true, value: value as Record<string, unknown> }
-      : { ok: false };
-  } catch {
-    return { ok: false };
-  }
-}
-
-function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined || header.length < 8) return undefined;
-  if (header.slice(0, 7).toLowerCase() !== "bearer ") return undefined;
-  const token = header.slice(7).trim();
-  return token === "" ? undefined : token;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 class Emulator {
@@ -223,11 +132,9 @@ class Emulator {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const raw = req.url ?? "/";
-    const q = raw.indexOf("?");
-    const path = q === -1 ? raw : raw.slice(0, q);
+    const { path, query } = splitTarget(req.url ?? "/");
     if (path.startsWith("/api/") || path === "/api") {
-      this.handleApi(req, res, path).catch(() => res.destroy());
+      this.handleApi(req, res, path, query).catch(() => res.destroy());
     } else if (path.startsWith("/_emulator/")) {
       this.handleControl(req, res, path).catch(() => res.destroy());
     } else {
@@ -248,14 +155,6 @@ class Emulator {
     send(res, r);
   }
 
-  /** 413, then close the connection once the answer is out: the rest of the body is never read. */
-  private tooLarge(req: IncomingMessage, res: ServerResponse, entry?: LogEntry): void {
-    if (entry) entry.status = 413;
-    req.pause();
-    res.shouldKeepAlive = false;
-    send(res, reply(413, PAYLOAD_TOO_LARGE, { connection: "close" }));
-  }
-
   private delay(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(() => {
@@ -266,14 +165,12 @@ class Emulator {
     });
   }
 
-  private async handleApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  private async handleApi(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
     const method = req.method ?? "GET";
     const entry = this.log.open(method, path);
     // Like a Next.js app (trailingSlash: false): a trailing slash is redirected, before auth, keeping method and body (308).
     if (path.length > 1 && path.endsWith("/")) {
-      const raw = req.url ?? path;
-      const q = raw.indexOf("?");
-      return this.answer(res, entry, reply(308, undefined, { location: path.replace(/\/+$/, "") + (q === -1 ? "" : raw.slice(q)) }));
+      return this.answer(res, entry, reply(308, undefined, { location: path.replace(/\/+$/, "") + query }));
     }
     // CORS preflights carry no credentials: OPTIONS answers the route's methods without auth.
     if (method === "OPTIONS") {
@@ -286,7 +183,10 @@ class Emulator {
 
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === ABORTED) return;
-    if (body === TOO_LARGE) return this.tooLarge(req, res, entry);
+    if (body === TOO_LARGE) {
+      entry.status = 413;
+      return sendTooLarge(req, res);
+    }
     let parsed: Parsed | undefined;
     if (method === "POST" || method === "PATCH") {
       parsed = parseObject(body);
@@ -437,7 +337,7 @@ class Emulator {
     const method = req.method ?? "GET";
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === ABORTED) return;
-    if (body === TOO_LARGE) return this.tooLarge(req, res);
+    if (body === TOO_LARGE) return sendTooLarge(req, res);
     const json = (): Parsed => parseObject(body);
     const ok = reply(200, { success: true });
     let r: Reply | Promise<Reply>;

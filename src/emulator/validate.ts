@@ -15,7 +15,13 @@ import {
   invalidEvents,
 } from "./messages";
 
-const KNOWN_EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENTS);
+/** The webhook event names the API knows. */
+export const KNOWN_EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENTS);
+
+/** A JSON object: not null, not an array. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 
 /** A validated create request. `description` is null when absent or "". */
 export interface ValidCreate {
