@@ -33,6 +33,15 @@ function causeMessage(err: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** What every delivery body carries: the event and the timestamp, which are sent as headers too. */
+export interface DeliveryPayload {
+  readonly event: string;
+  readonly timestamp: string;
+}
+
+/** `deliver` with the dispatcher and timeout bound: what the routes are given to ping and fire with. */
+export type Deliver = (url: string, secret: string, payload: DeliveryPayload) => Promise<DeliveryAttempt>;
+
 /**
  * POSTs `payload` to `url`, signed with `secret` exactly as Tuco signs: X-Tuco-Signature is the hex
  * HMAC-SHA256 of the raw body. One attempt, no retry, aborted after `timeoutMs`.
@@ -41,7 +50,7 @@ export async function deliver(
   dispatcher: Dispatcher,
   url: string,
   secret: string,
-  payload: { readonly event: string; readonly timestamp: string },
+  payload: DeliveryPayload,
   timeoutMs: number,
 ): Promise<DeliveryAttempt> {
   const rawBody = JSON.stringify(payload);
@@ -70,6 +79,11 @@ export async function deliver(
     const details = causeMessage(err);
     return { success: false, error: message, ...(details !== undefined && { details }) };
   }
+}
+
+/** Binds `deliver` to a dispatcher and a timeout. */
+export function deliverWith(dispatcher: Dispatcher, timeoutMs: number): Deliver {
+  return (url, secret, payload) => deliver(dispatcher, url, secret, payload, timeoutMs);
 }
 
 /** The health-check ping body: the webhook's first subscribed event, a timestamp and the workspace id. */

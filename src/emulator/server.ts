@@ -2,7 +2,8 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { AddressInfo } from "node:net";
 import { Agent } from "undici";
 import { WEBHOOK_EVENTS } from "../api/types";
-import { deliver, eventPayload, healthCheckPayload, toHealthCheckResult } from "./deliveries";
+import { preflight, routeApi } from "./api-routes";
+import { deliverWith, eventPayload, type Deliver } from "./deliveries";
 import { FaultRegistry, parseFault } from "./faults";
 import {
   ABORTED,
@@ -21,17 +22,14 @@ import {
 import {
   INVALID_JSON_BODY,
   MAX_BODY_BYTES,
-  NO_ACTIVE_WORKSPACE,
   NOT_FOUND,
-  READ_ONLY,
   TOO_MANY_REQUESTS,
   UNAUTHORIZED,
-  WEBHOOK_NOT_FOUND,
 } from "./messages";
 import { RateLimiter } from "./rate-limit";
 import { RequestLog, type LogEntry } from "./request-log";
 import { Store, type Workspace } from "./store";
-import { isRecord, validateCreate, validatePatch } from "./validate";
+import { isRecord } from "./validate";
 
 /** How to start the emulator. */
 export interface EmulatorOptions {
@@ -57,43 +55,16 @@ export interface RunningEmulator {
 
 const KNOWN_EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENTS);
 const API_KEY_PATTERN = /^tuco_sk_.+/;
-const WEBHOOKS_PATH = "/api/webhooks";
-const WEBHOOK_PREFIX = "/api/webhooks/";
-const HEALTH_CHECK_SUFFIX = "/health-check";
-
-/** The three Tuco webhook routes. */
-type Route =
-  | { readonly kind: "collection" }
-  | { readonly kind: "webhook"; readonly id: string }
-  | { readonly kind: "health-check"; readonly id: string };
-
-/** What each route answers to, for `Allow` (405 and OPTIONS). HEAD is served wherever GET is. */
-const ALLOW: Readonly<Record<Route["kind"], string>> = {
-  collection: "GET, HEAD, POST, OPTIONS",
-  webhook: "GET, HEAD, PATCH, DELETE, OPTIONS",
-  "health-check": "POST, OPTIONS",
-};
-
-/** The route of an `/api/*` path (no query, no trailing slash), or undefined for 404. */
-function routeOf(path: string): Route | undefined {
-  if (path === WEBHOOKS_PATH) return { kind: "collection" };
-  if (!path.startsWith(WEBHOOK_PREFIX)) return undefined;
-  const rest = path.slice(WEBHOOK_PREFIX.length);
-  const slash = rest.indexOf("/");
-  if (slash === -1) return rest === "" ? undefined : { kind: "webhook", id: rest };
-  if (slash > 0 && rest.slice(slash) === HEALTH_CHECK_SUFFIX) return { kind: "health-check", id: rest.slice(0, slash) };
-  return undefined;
-}
-
 class Emulator {
   readonly store = new Store();
   readonly faults = new FaultRegistry();
   readonly log = new RequestLog();
   readonly rateLimit: RateLimiter;
   private readonly apiKeys: ReadonlySet<string> | undefined;
-  private readonly deliveryTimeoutMs: number;
   /** Deliveries go through their own agent without keep-alive, so receivers can close and close() can abort them. */
   private readonly agent = new Agent({ pipelining: 0 });
+  /** Health-check pings and fired events: one attempt through `agent`, aborted after the delivery timeout. */
+  private readonly deliver: Deliver;
   private readonly hung = new Set<ServerResponse>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
@@ -101,7 +72,7 @@ class Emulator {
 
   constructor(private readonly options: EmulatorOptions) {
     this.apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined;
-    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 10_000;
+    this.deliver = deliverWith(this.agent, options.deliveryTimeoutMs ?? 10_000);
     this.rateLimit = new RateLimiter(options.rateLimitPerSecond ?? null);
     this.server = createServer({ keepAlive: true }, (req, res) => this.onRequest(req, res));
   }
@@ -174,8 +145,7 @@ class Emulator {
     }
     // CORS preflights carry no credentials: OPTIONS answers the route's methods without auth.
     if (method === "OPTIONS") {
-      const route = routeOf(path);
-      return this.answer(res, entry, route ? reply(204, undefined, { allow: ALLOW[route.kind] }) : reply(404, NOT_FOUND));
+      return this.answer(res, entry, preflight(path));
     }
     const ws = this.authenticate(req.headers.authorization);
     if (!ws) return this.answer(res, entry, reply(401, UNAUTHORIZED));
@@ -210,7 +180,7 @@ class Emulator {
           case "status":
             return this.answer(res, entry, faultReply());
           case "commit-then-status":
-            await this.route(ws, method, path, parsed);
+            await routeApi(ws, method, path, parsed, this.deliver);
             return this.answer(res, entry, faultReply());
           case "drop":
             res.destroy();
@@ -220,7 +190,7 @@ class Emulator {
             res.once("close", () => this.hung.delete(res));
             return;
           case "commit-then-drop":
-            await this.route(ws, method, path, parsed);
+            await routeApi(ws, method, path, parsed, this.deliver);
             res.destroy();
             return;
         }
@@ -233,69 +203,8 @@ class Emulator {
     }
 
     // HEAD is GET without the body (RFC 9110 9.3.2): same status and headers; Node writes no body for it.
-    const r = this.route(ws, method === "HEAD" ? "GET" : method, path, parsed);
+    const r = routeApi(ws, method === "HEAD" ? "GET" : method, path, parsed, this.deliver);
     this.answer(res, entry, r instanceof Promise ? await r : r);
-  }
-
-  /** The API routes. Order: path/method (404/405), workspace state (400/402), id (404), body (400). */
-  private route(ws: Workspace, method: string, path: string, parsed: Parsed | undefined): Reply | Promise<Reply> {
-    const route = routeOf(path);
-    if (!route) return reply(404, NOT_FOUND);
-    switch (route.kind) {
-      case "collection":
-        if (method === "GET") return ws.noWorkspace ? reply(400, NO_ACTIVE_WORKSPACE) : reply(200, { webhooks: ws.list() });
-        if (method === "POST") return this.write(ws) ?? this.create(ws, parsed);
-        return methodNotAllowed(ALLOW.collection);
-      case "webhook": {
-        const { id } = route;
-        if (method === "GET") {
-          if (ws.noWorkspace) return reply(400, NO_ACTIVE_WORKSPACE);
-          const webhook = ws.get(id);
-          return webhook ? reply(200, webhook) : reply(404, WEBHOOK_NOT_FOUND);
-        }
-        if (method === "PATCH") {
-          const refused = this.write(ws);
-          if (refused) return refused;
-          if (!ws.has(id)) return reply(404, WEBHOOK_NOT_FOUND);
-          if (!parsed?.ok) return reply(400, INVALID_JSON_BODY);
-          const patch = validatePatch(parsed.value);
-          if (!patch.ok) return reply(400, patch.error);
-          ws.update(id, patch.value);
-          return reply(200, { success: true });
-        }
-        if (method === "DELETE") {
-          return this.write(ws) ?? (ws.delete(id) ? reply(200, { success: true }) : reply(404, WEBHOOK_NOT_FOUND));
-        }
-        return methodNotAllowed(ALLOW.webhook);
-      }
-      case "health-check":
-        if (method !== "POST") return methodNotAllowed(ALLOW["health-check"]);
-        if (ws.noWorkspace) return reply(400, NO_ACTIVE_WORKSPACE);
-        return this.healthCheck(ws, route.id);
-    }
-  }
-
-  /** The refusal for a write in this workspace's state, if any. */
-  private write(ws: Workspace): Reply | undefined {
-    if (ws.noWorkspace) return reply(400, NO_ACTIVE_WORKSPACE);
-    if (ws.readOnly) return reply(402, READ_ONLY);
-    return undefined;
-  }
-
-  private create(ws: Workspace, parsed: Parsed | undefined): Reply {
-    if (!parsed?.ok) return reply(400, INVALID_JSON_BODY);
-    const input = validateCreate(parsed.value);
-    if (!input.ok) return reply(400, input.error);
-    return reply(201, ws.create(input.value));
-  }
-
-  /** Pings the URL; runs on paused webhooks too and never touches the delivery stats. */
-  private async healthCheck(ws: Workspace, id: string): Promise<Reply> {
-    const webhook = ws.forSigning(id);
-    if (!webhook) return reply(404, WEBHOOK_NOT_FOUND);
-    const payload = healthCheckPayload(webhook.events[0], ws.orgId, new Date().toISOString());
-    const attempt = await deliver(this.agent, webhook.url, webhook.secret, payload, this.deliveryTimeoutMs);
-    return reply(200, toHealthCheckResult(attempt));
   }
 
   /** Fires one event to every active subscribed webhook in parallel, once each, and records the outcome. */
@@ -310,7 +219,7 @@ class Emulator {
     const payload = eventPayload(event, ws.orgId, timestamp, data ?? {}, messageId);
     const deliveries = await Promise.all(
       ws.subscribers(event).map(async (w) => {
-        const attempt = await deliver(this.agent, w.url, w.secret, payload, this.deliveryTimeoutMs);
+        const attempt = await this.deliver(w.url, w.secret, payload);
         ws.recordDelivery(w.id, attempt.success, new Date().toISOString());
         return {
           webhookId: w.id,
