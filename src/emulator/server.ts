@@ -1,14 +1,19 @@
+/**
+ * The emulator process: the options check, listen and close (timers, hung requests, the delivery
+ * agent), and the request pipeline. `/api/*`: trailing slash (308) → OPTIONS (204) → key (401)
+ * → body (413) → faults → rate limit (429) → api-routes.ts. `/_emulator/*`: body (413) →
+ * control-routes.ts. Any other path: 404.
+ */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent } from "undici";
-import { WEBHOOK_EVENTS } from "../api/types";
 import { preflight, routeApi } from "./api-routes";
-import { deliverWith, eventPayload, type Deliver } from "./deliveries";
-import { FaultRegistry, parseFault } from "./faults";
+import { routeControl, type ControlContext } from "./control-routes";
+import { deliverWith, type Deliver } from "./deliveries";
+import { FaultRegistry, type Fault } from "./faults";
 import {
   ABORTED,
   bearerToken,
-  methodNotAllowed,
   parseObject,
   readBody,
   reply,
@@ -19,17 +24,10 @@ import {
   type Parsed,
   type Reply,
 } from "./http";
-import {
-  INVALID_JSON_BODY,
-  MAX_BODY_BYTES,
-  NOT_FOUND,
-  TOO_MANY_REQUESTS,
-  UNAUTHORIZED,
-} from "./messages";
+import { MAX_BODY_BYTES, NOT_FOUND, TOO_MANY_REQUESTS, UNAUTHORIZED } from "./messages";
 import { RateLimiter } from "./rate-limit";
 import { RequestLog, type LogEntry } from "./request-log";
 import { Store, type Workspace } from "./store";
-import { isRecord } from "./validate";
 
 /** How to start the emulator. */
 export interface EmulatorOptions {
@@ -53,9 +51,16 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-const KNOWN_EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENTS);
 const API_KEY_PATTERN = /^tuco_sk_.+/;
-class Emulator {
+
+/** The answer of a "status" or "commit-then-status" fault: its status, its body or the reason phrase, its Retry-After. */
+function faultReply(fault: Fault): Reply {
+  const headers: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
+  return reply(fault.status!, fault.body ?? { error: STATUS_CODES[fault.status!] ?? "Error" }, headers);
+}
+
+/** One emulator: its state, its server, and what is in flight (fault delays, hung requests, deliveries). */
+class Emulator implements ControlContext {
   readonly store = new Store();
   readonly faults = new FaultRegistry();
   readonly log = new RequestLog();
@@ -64,7 +69,7 @@ class Emulator {
   /** Deliveries go through their own agent without keep-alive, so receivers can close and close() can abort them. */
   private readonly agent = new Agent({ pipelining: 0 });
   /** Health-check pings and fired events: one attempt through `agent`, aborted after the delivery timeout. */
-  private readonly deliver: Deliver;
+  readonly deliver: Deliver;
   private readonly hung = new Set<ServerResponse>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
@@ -114,18 +119,20 @@ class Emulator {
   }
 
   /** The key's workspace, or undefined when the Authorization header does not carry a valid key. */
-  private authenticate(header: string | undefined): Workspace | undefined {
+  authenticate(header: string | undefined): Workspace | undefined {
     const key = bearerToken(header);
     if (key === undefined) return undefined;
     if (this.apiKeys ? !this.apiKeys.has(key) : !API_KEY_PATTERN.test(key)) return undefined;
     return this.store.workspace(key);
   }
 
+  /** Sends `r` and logs its status. */
   private answer(res: ServerResponse, entry: LogEntry, r: Reply): void {
     entry.status = r.status;
     send(res, r);
   }
 
+  /** A fault's latency: a timer close() clears (the request then gets no answer). */
   private delay(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(() => {
@@ -136,6 +143,7 @@ class Emulator {
     });
   }
 
+  /** `/api/*`, in the order the README documents: 308, OPTIONS, 401, 413, faults, 429, then api-routes.ts. */
   private async handleApi(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
     const method = req.method ?? "GET";
     const entry = this.log.open(method, path);
@@ -172,16 +180,12 @@ class Emulator {
       const fault = this.faults.takeFault(method, path);
       if (fault) {
         entry.fault = fault.kind;
-        const faultReply = (): Reply => {
-          const headers: Record<string, string> = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
-          return reply(fault.status!, fault.body ?? { error: STATUS_CODES[fault.status!] ?? "Error" }, headers);
-        };
         switch (fault.kind) {
           case "status":
-            return this.answer(res, entry, faultReply());
+            return this.answer(res, entry, faultReply(fault));
           case "commit-then-status":
             await routeApi(ws, method, path, parsed, this.deliver);
-            return this.answer(res, entry, faultReply());
+            return this.answer(res, entry, faultReply(fault));
           case "drop":
             res.destroy();
             return;
@@ -207,33 +211,8 @@ class Emulator {
     this.answer(res, entry, r instanceof Promise ? await r : r);
   }
 
-  /** Fires one event to every active subscribed webhook in parallel, once each, and records the outcome. */
-  private async fireEvent(ws: Workspace, body: Record<string, unknown>): Promise<Reply> {
-    const { event, data, messageId } = body;
-    if (typeof event !== "string" || !KNOWN_EVENTS.has(event)) {
-      return reply(400, { error: `Unknown event ${JSON.stringify(event)}: use one of ${WEBHOOK_EVENTS.join(", ")}` });
-    }
-    if (data !== undefined && !isRecord(data)) return reply(400, { error: "data must be a JSON object" });
-    if (messageId !== undefined && typeof messageId !== "string") return reply(400, { error: "messageId must be a string" });
-    const timestamp = new Date().toISOString();
-    const payload = eventPayload(event, ws.orgId, timestamp, data ?? {}, messageId);
-    const deliveries = await Promise.all(
-      ws.subscribers(event).map(async (w) => {
-        const attempt = await this.deliver(w.url, w.secret, payload);
-        ws.recordDelivery(w.id, attempt.success, new Date().toISOString());
-        return {
-          webhookId: w.id,
-          url: w.url,
-          success: attempt.success,
-          ...(attempt.statusCode !== undefined && { statusCode: attempt.statusCode }),
-          ...(attempt.error !== undefined && { error: attempt.error }),
-        };
-      }),
-    );
-    return reply(200, { deliveries });
-  }
-
-  private reset(): void {
+  /** What `POST /_emulator/reset` does: forgets all state, drops hung requests, puts the start rate limit back. */
+  reset(): void {
     this.store.clear();
     this.faults.clear();
     this.log.clear();
@@ -242,77 +221,13 @@ class Emulator {
     this.hung.clear();
   }
 
+  /** `/_emulator/*`: the body (413), then control-routes.ts. */
   private async handleControl(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const method = req.method ?? "GET";
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === ABORTED) return;
     if (body === TOO_LARGE) return sendTooLarge(req, res);
-    const json = (): Parsed => parseObject(body);
-    const ok = reply(200, { success: true });
-    let r: Reply | Promise<Reply>;
-    switch (path) {
-      case "/_emulator/health":
-        r = method === "GET" ? reply(200, { ok: true }) : methodNotAllowed("GET");
-        break;
-      case "/_emulator/reset":
-        r = method === "POST" ? (this.reset(), ok) : methodNotAllowed("POST");
-        break;
-      case "/_emulator/requests":
-        if (method === "GET") r = reply(200, { requests: this.log.list() });
-        else if (method === "DELETE") r = (this.log.clear(), ok);
-        else r = methodNotAllowed("GET, DELETE");
-        break;
-      case "/_emulator/faults":
-        if (method === "GET") r = reply(200, { faults: this.faults.list() });
-        else if (method === "DELETE") r = (this.faults.clear(), ok);
-        else if (method === "POST") {
-          const p = json();
-          const spec = p.ok ? parseFault(p.value) : { error: INVALID_JSON_BODY.error };
-          r = "error" in spec ? reply(400, { error: spec.error }) : reply(201, { id: this.faults.add(spec).id });
-        } else r = methodNotAllowed("GET, POST, DELETE");
-        break;
-      case "/_emulator/workspace":
-        r = method === "POST" ? this.setWorkspace(json()) : methodNotAllowed("POST");
-        break;
-      case "/_emulator/rate-limit":
-        r = method === "POST" ? this.setRateLimit(json()) : methodNotAllowed("POST");
-        break;
-      case "/_emulator/events": {
-        if (method !== "POST") {
-          r = methodNotAllowed("POST");
-          break;
-        }
-        const ws = this.authenticate(req.headers.authorization);
-        const p = json();
-        r = !ws ? reply(401, UNAUTHORIZED) : !p.ok ? reply(400, INVALID_JSON_BODY) : this.fireEvent(ws, p.value);
-        break;
-      }
-      default:
-        r = reply(404, NOT_FOUND);
-    }
+    const r = routeControl(this, { method: req.method ?? "GET", path, body, authorization: req.headers.authorization });
     send(res, r instanceof Promise ? await r : r);
-  }
-
-  private setWorkspace(p: Parsed): Reply {
-    if (!p.ok) return reply(400, INVALID_JSON_BODY);
-    const { apiKey, readOnly, noWorkspace } = p.value;
-    if (typeof apiKey !== "string" || apiKey === "") return reply(400, { error: "apiKey must be a non-empty string" });
-    if (readOnly !== undefined && typeof readOnly !== "boolean") return reply(400, { error: "readOnly must be a boolean" });
-    if (noWorkspace !== undefined && typeof noWorkspace !== "boolean") return reply(400, { error: "noWorkspace must be a boolean" });
-    const ws = this.store.workspace(apiKey);
-    if (readOnly !== undefined) ws.readOnly = readOnly;
-    if (noWorkspace !== undefined) ws.noWorkspace = noWorkspace;
-    return reply(200, { success: true, workspace: ws.label, readOnly: ws.readOnly, noWorkspace: ws.noWorkspace });
-  }
-
-  private setRateLimit(p: Parsed): Reply {
-    if (!p.ok) return reply(400, INVALID_JSON_BODY);
-    const n = p.value.requestsPerSecond;
-    if (n !== null && !(typeof n === "number" && Number.isInteger(n) && n > 0)) {
-      return reply(400, { error: `requestsPerSecond must be a positive integer or null; got ${JSON.stringify(n)}` });
-    }
-    this.rateLimit.set(n);
-    return reply(200, { success: true, requestsPerSecond: n });
   }
 }
 
