@@ -1,3 +1,5 @@
+import { isRecord } from "./validate";
+
 /** What a fault does to a matching `/api/*` request. */
 export type FaultKind = "status" | "drop" | "commit-then-drop" | "commit-then-status" | "hang" | "latency";
 
@@ -26,10 +28,6 @@ export interface FaultSpec {
 export interface Fault extends FaultSpec {
   readonly id: string;
   remaining: number | null;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function isNonNegativeInteger(v: unknown): v is number {
