@@ -1,4 +1,5 @@
 export * from "./types";
 export * from "./errors";
 export * from "./retry";
+export * from "./config";
 export * from "./client";

@@ -1,9 +1,4 @@
 export * from "./tuco-webhook";
-export {
-  readSynthesizedStack,
-  SynthesizedStackError,
-  type DeclaredWebhook,
-  type DeclaredPrune,
-  type SealSpec,
-  type SynthesizedStack,
-} from "./synthesized-stack";
+export { readSynthesizedStack, SynthesizedStackError, type SynthesizedStack } from "./synthesized-stack";
+export type { DeclaredPrune } from "./contract";
+export type { SealSpec, WebhookDeclaration } from "../webhook/declaration";

@@ -1,3 +1,8 @@
+/**
+ * `TucoWebhook`, the CDKTF construct: it builds a webhook's declaration from its props, checks it
+ * with the one declaration check (synthesis fails naming the construct, the field, the value and
+ * the fix), and synthesizes the resources whose provisioners run the CLI (see contract.ts).
+ */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Annotations, DataResource, Lazy, TerraformProvider, TerraformResource, TerraformStack, Token, type LocalExecProvisioner } from "cdktf";
@@ -5,20 +10,12 @@ import { Construct } from "constructs";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { TucoError } from "../api/errors";
-import { checkOutputPath } from "../secrets/file";
-import { SealingConfigError, parseRecipients } from "../secrets/recipients";
-import { checkHealthCheckPolicy, type HealthCheckPolicy } from "../webhook/health";
-import { checkOwnerPart, parseOwnerTag } from "../webhook/ownership";
-import { parseWebhookSpec, showValue } from "../webhook/spec";
-import {
-  PRUNE_ID,
-  PRUNE_TRIGGER,
-  WEBHOOK_TRIGGER,
-  pruneJson,
-  shellQuote,
-  webhookJson,
-  type DeclaredWebhook,
-} from "./synthesized-stack";
+import { showValue } from "../private/text";
+import { InvalidDeclarationError, checkDeclaration, type WebhookDeclaration } from "../webhook/declaration";
+import type { HealthCheckPolicy } from "../webhook/health";
+import { checkOwnerPart } from "../webhook/ownership";
+import type { Problem } from "../webhook/problems";
+import { PRUNE_ID, PRUNE_TRIGGER, SPEC_ENV, WEBHOOK_TRIGGER, commands, pruneJson, webhookTriggerJson } from "./contract";
 
 /** The Terraform resource a `TucoWebhook` synthesizes: `null_resource` (hashicorp/null) or the built-in `terraform_data`. */
 export type TucoWebhookResourceType = "null_resource" | "terraform_data";
@@ -71,17 +68,18 @@ export interface TucoWebhookProps {
 
 const RESOURCE_TYPES: readonly TucoWebhookResourceType[] = ["null_resource", "terraform_data"];
 
+/** The installed package cannot be used by Terraform as it is (its CLI path). */
+export class InstallationError extends TucoError {
+  readonly code = "INSTALLATION";
+}
+
 /** The `tuco-webhooks` CLI that provisioners run: the installed package's compiled entry point. */
 export function tucoCliPath(): string {
   // From src/cdktf (tests, tsx) and from dist/cdktf (the installed package) alike.
   const cli = path.resolve(__dirname, "../../dist/cli/main.js");
   // Terraform would read these as template sequences in the provisioner command.
-  if (/[$%]\{/.test(cli)) throw new TucoError("CONFIG", `The tuco-webhooks CLI path ${cli} contains "\${" or "%{", which Terraform reads as a template: install the package under another directory`);
+  if (/[$%]\{/.test(cli)) throw new InstallationError(`The tuco-webhooks CLI path ${cli} contains "\${" or "%{", which Terraform reads as a template: install the package under another directory`);
   return cli;
-}
-
-function propsError(subject: string, message: string): TucoError {
-  return new TucoError("INVALID_SPEC", `Invalid webhook ${subject}: ${message}`);
 }
 
 /** The construct's key within its stack: its path below the stack, restricted to [A-Za-z0-9._/-]. */
@@ -90,41 +88,40 @@ function keyOf(scope: Construct, stack: TerraformStack): string {
   return below.join("/").replace(/[^A-Za-z0-9._/-]/g, "_");
 }
 
-function contextRecipients(scope: Construct): unknown {
-  const value: unknown = scope.node.tryGetContext(RECIPIENTS_CONTEXT);
-  if (typeof value === "string") return value.split(/[\s,]+/).filter((r) => r !== "");
-  return value;
-}
+const RECIPIENTS_HOW_TO =
+  `Set the "recipients" prop to ["age1..."], or the stack-wide default: "context": {"${RECIPIENTS_CONTEXT}": ["age1..."]} in cdktf.json, ` +
+  `or app.node.setContext("${RECIPIENTS_CONTEXT}", ["age1..."]). Create a key pair with \`age-keygen -o key.txt\`.`;
 
-/** The recipients from the prop, else the context, checked like `tuco-webhooks apply` checks them (bech32 checksum included). */
-function checkedRecipients(scope: Construct, subject: string, prop: unknown): string[] {
+/**
+ * The recipients from the prop, else the context (a list, or one comma-separated string), or the
+ * construct's own problem with them: none at all, not a list, an empty list. Each entry is then
+ * checked by the declaration check, like `tuco-webhooks apply` checks it.
+ */
+function recipientsOf(scope: Construct, prop: unknown): { value: unknown; fromContext: boolean } | { problem: Problem } {
   const given = prop !== undefined && prop !== null;
-  const value = given ? prop : contextRecipients(scope);
-  const howTo =
-    `Set the "recipients" prop to ["age1..."], or the stack-wide default: "context": {"${RECIPIENTS_CONTEXT}": ["age1..."]} in cdktf.json, ` +
-    `or app.node.setContext("${RECIPIENTS_CONTEXT}", ["age1..."]). Create a key pair with \`age-keygen -o key.txt\`.`;
+  let value: unknown = prop;
+  if (!given) {
+    value = scope.node.tryGetContext(RECIPIENTS_CONTEXT);
+    if (typeof value === "string") value = value.split(/[\s,]+/).filter((r) => r !== "");
+  }
+  const problem = (message: string) => ({ problem: { field: "recipients", value, message } });
   if (value === undefined || value === null) {
-    throw propsError(subject, `no age recipients to seal its one-time secret to (a webhook whose secret is thrown away is useless). ${howTo}`);
+    return problem(`no age recipients to seal its one-time secret to (a webhook whose secret is thrown away is useless). ${RECIPIENTS_HOW_TO}`);
   }
-  if (given && !Array.isArray(value)) throw propsError(subject, `recipients ${showValue(value)} must be a list of age1... public keys, got ${typeof value}. ${howTo}`);
+  if (given && !Array.isArray(value)) return problem(`recipients ${showValue(value)} must be a list of age1... public keys, got ${typeof value}. ${RECIPIENTS_HOW_TO}`);
   if (Array.isArray(value) && value.length === 0) {
-    throw propsError(subject, `${given ? "recipients" : `the "${RECIPIENTS_CONTEXT}" context value`} [] is empty: no one could read a secret sealed to no one. ${howTo}`);
+    return problem(`${given ? "recipients" : `the "${RECIPIENTS_CONTEXT}" context value`} [] is empty: no one could read a secret sealed to no one. ${RECIPIENTS_HOW_TO}`);
   }
-  try {
-    return parseRecipients(value, "recipients");
-  } catch (err) {
-    if (!(err instanceof SealingConfigError)) throw err;
-    // The shared check names the bad entry by its index and never repeats an age secret key.
-    const from = given ? "" : ` (They came from the "${RECIPIENTS_CONTEXT}" context value.)`;
-    throw propsError(subject, `${err.message}${from}`);
-  }
+  return { value, fromContext: !given };
 }
 
 function rejectTokens(subject: string, props: TucoWebhookProps): void {
   for (const [field, value] of Object.entries(props)) {
     const values: unknown[] = Array.isArray(value) ? value : [value];
     if (values.some((v) => Token.isUnresolved(v))) {
-      throw propsError(subject, `${field} is a Terraform token (a value known only at apply time): pass a literal known at synthesis, because the provisioners and the drift check read it from the synthesized JSON`);
+      throw new InvalidDeclarationError(subject, [
+        { field, value: "(token)", message: `${field} is a Terraform token (a value known only at apply time): pass a literal known at synthesis, because the provisioners and the drift check read it from the synthesized JSON` },
+      ]);
     }
   }
 }
@@ -154,6 +151,14 @@ function makeResource(
   return new NullResource(scope, id, { triggers, lifecycle, provisioners: commands });
 }
 
+/** The resource type from the prop, else the context, else "null_resource"; or the problem with it. */
+function resourceTypeOf(scope: Construct, prop: unknown): TucoWebhookResourceType | Problem {
+  const value: unknown = prop ?? scope.node.tryGetContext(RESOURCE_TYPE_CONTEXT) ?? "null_resource";
+  if (RESOURCE_TYPES.includes(value as TucoWebhookResourceType)) return value as TucoWebhookResourceType;
+  const from = prop === undefined || prop === null ? `(the "${RESOURCE_TYPE_CONTEXT}" context value) ` : "";
+  return { field: "resourceType", value, message: `resourceType ${from}${showValue(value)} is not supported: use "null_resource" or "terraform_data" (or leave it out for "null_resource")` };
+}
+
 /**
  * A Tuco webhook managed by Terraform through provisioners that run the `tuco-webhooks` CLI.
  *
@@ -172,7 +177,7 @@ export class TucoWebhook extends Construct {
   /** Absolute path of the sealed secret file. */
   readonly sealedSecretPath: string;
   /** What the provisioners apply (the JSON in the triggers and in TUCO_WEBHOOK_SPEC). */
-  readonly declaration: DeclaredWebhook;
+  readonly declaration: WebhookDeclaration;
   /** The Terraform resource that carries the provisioners. */
   readonly resource: TerraformResource;
 
@@ -181,65 +186,54 @@ export class TucoWebhook extends Construct {
     const stack = TerraformStack.of(this);
     const subject = JSON.stringify(this.node.path);
     rejectTokens(subject, props);
-    const spec = parseWebhookSpec(props, subject);
-
     this.stackName = stack.node.id;
     this.key = keyOf(this, stack);
-    try {
-      checkOwnerPart("stack", this.stackName);
-      checkOwnerPart("key", this.key);
-    } catch (err) {
-      throw propsError(subject, `${(err as Error).message} (the stack name and the construct path form the ownership marker)`);
-    }
 
-    if (parseOwnerTag(spec.description).owner) {
-      throw propsError(subject, `description ends with a tuco-webhooks ownership marker ([tuco-webhooks stack=... key=...]): remove that line, it is added for you`);
-    }
-    const healthCheck = props.healthCheck ?? "fail";
-    const policyProblem = checkHealthCheckPolicy(props.healthCheck);
-    if (policyProblem) throw propsError(subject, policyProblem);
-    const resourceType = (props.resourceType ?? this.node.tryGetContext(RESOURCE_TYPE_CONTEXT) ?? "null_resource") as TucoWebhookResourceType;
-    if (!RESOURCE_TYPES.includes(resourceType)) {
-      const from = props.resourceType === undefined || props.resourceType === null ? `(the "${RESOURCE_TYPE_CONTEXT}" context value) ` : "";
-      throw propsError(subject, `resourceType ${from}${showValue(resourceType)} is not supported: use "null_resource" or "terraform_data" (or leave it out for "null_resource")`);
-    }
+    const recipients = recipientsOf(this, props.recipients);
+    const resourceType = resourceTypeOf(this, props.resourceType);
+    const defaultPath = `sealed-secrets/${this.stackName}/${this.key}.age`;
+    const checked = checkDeclaration(
+      {
+        stack: this.stackName,
+        key: this.key,
+        name: props.name,
+        url: props.url,
+        events: props.events,
+        description: props.description,
+        isActive: props.isActive,
+        healthCheck: props.healthCheck,
+        seal: { recipients: "value" in recipients ? recipients.value : [], path: props.sealedSecretPath ?? path.resolve(defaultPath) },
+      },
+      { recipients: "recipients", sealPath: "sealedSecretPath" },
+    );
+    // The construct's own advice on the shared check's problems, and its own checks.
+    const problems: Problem[] = checked.problems
+      .filter((p) => !("problem" in recipients && p.field.startsWith("recipients")))
+      .map((p) => {
+        if (p.field === "stack" || p.field === "key") return { ...p, message: `${p.message} (the stack name and the construct path form the ownership marker)` };
+        if (p.field === "sealedSecretPath") return { ...p, message: `${p.message} (or leave it out for sealed-secrets/<stack>/<key>.age)` };
+        if (p.field.startsWith("recipients") && "fromContext" in recipients && recipients.fromContext) {
+          return { ...p, message: `${p.message} (They came from the "${RECIPIENTS_CONTEXT}" context value.)` };
+        }
+        return p;
+      });
+    if ("problem" in recipients) problems.push(recipients.problem);
+    if (typeof resourceType !== "string") problems.push(resourceType);
+    if (checked.value === undefined || problems.length > 0 || typeof resourceType !== "string") throw new InvalidDeclarationError(subject, problems);
 
-    const recipients = checkedRecipients(this, subject, props.recipients);
-    let sealedSecretPath = path.resolve(path.join("sealed-secrets", this.stackName, `${this.key}.age`));
-    if (props.sealedSecretPath !== undefined && props.sealedSecretPath !== null) {
-      const checked = checkOutputPath("sealedSecretPath", props.sealedSecretPath, `sealed-secrets/${this.stackName}/${this.key}.age`);
-      if ("problem" in checked) throw propsError(subject, `${checked.problem} (or leave it out for sealed-secrets/<stack>/<key>.age)`);
-      sealedSecretPath = checked.path;
-    }
-    this.sealedSecretPath = sealedSecretPath;
-
-    this.declaration = {
-      stack: this.stackName,
-      key: this.key,
-      name: spec.name,
-      url: spec.url,
-      events: spec.events,
-      description: spec.description,
-      isActive: spec.isActive,
-      healthCheck,
-      seal: { recipients, path: this.sealedSecretPath },
-    };
-
-    const json = webhookJson(this.declaration);
-    const cli = shellQuote(tucoCliPath());
-    if (!fs.existsSync(tucoCliPath())) {
-      Annotations.of(this).addWarning(`The tuco-webhooks CLI is not built at ${tucoCliPath()}: run \`npm run build\` before terraform apply.`);
+    this.declaration = checked.value;
+    this.sealedSecretPath = checked.value.seal.path;
+    const json = webhookTriggerJson(this.declaration);
+    const cli = tucoCliPath();
+    if (!fs.existsSync(cli)) {
+      Annotations.of(this).addWarning(`The tuco-webhooks CLI is not built at ${cli}: run \`npm run build\` before terraform apply.`);
     }
     this.resource = makeResource(
       this,
       "Default",
       resourceType,
       { [WEBHOOK_TRIGGER]: json },
-      provisioners(
-        `node ${cli} apply`,
-        { TUCO_WEBHOOK_SPEC: json },
-        `node ${cli} delete --stack ${shellQuote(this.stackName)} --key ${shellQuote(this.key)}`,
-      ),
+      provisioners(commands.apply(cli), { [SPEC_ENV]: json }, commands.delete(cli, this.stackName, this.key)),
     );
     TucoWebhookPrune.of(stack, resourceType).register(this);
   }
@@ -261,8 +255,16 @@ export class TucoWebhookPrune extends Construct {
   static of(stack: TerraformStack, resourceType?: TucoWebhookResourceType): TucoWebhookPrune {
     const existing = stack.node.tryFindChild(TucoWebhookPrune.ID);
     if (existing instanceof TucoWebhookPrune) return existing;
-    if (existing) throw new TucoError("INVALID_SPEC", `The construct id "${TucoWebhookPrune.ID}" under stack "${stack.node.id}" is reserved by tuco-webhooks: rename that construct`);
-    const type = (resourceType ?? stack.node.tryGetContext(RESOURCE_TYPE_CONTEXT) ?? "null_resource") as TucoWebhookResourceType;
+    const subject = JSON.stringify(stack.node.path);
+    if (existing) {
+      throw new InvalidDeclarationError(subject, [
+        { field: "id", value: TucoWebhookPrune.ID, message: `the construct id "${TucoWebhookPrune.ID}" under stack "${stack.node.id}" is reserved by tuco-webhooks: rename that construct` },
+      ]);
+    }
+    const type = resourceTypeOf(stack, resourceType);
+    const stackName = checkOwnerPart("stack", stack.node.id);
+    const problems = [...stackName.problems, ...(typeof type === "string" ? [] : [type])];
+    if (problems.length > 0 || typeof type !== "string") throw new InvalidDeclarationError(subject, problems);
     return new TucoWebhookPrune(stack, type);
   }
 
@@ -274,7 +276,6 @@ export class TucoWebhookPrune extends Construct {
   private constructor(stack: TerraformStack, resourceType: TucoWebhookResourceType) {
     super(stack, TucoWebhookPrune.ID);
     this.stackName = stack.node.id;
-    checkOwnerPart("stack", this.stackName);
     this.resource = makeResource(this, "Default", resourceType, {}, []);
     this.refresh();
   }
@@ -283,11 +284,15 @@ export class TucoWebhookPrune extends Construct {
   register(webhook: TucoWebhook): void {
     const twin = this.webhooks.find((w) => w.key === webhook.key);
     if (twin) {
-      throw new TucoError(
-        "INVALID_SPEC",
-        `Invalid webhook ${JSON.stringify(webhook.node.path)}: its key ${JSON.stringify(webhook.key)} is already used by ${JSON.stringify(twin.node.path)} ` +
-          `(keys are construct paths with characters outside [A-Za-z0-9._/-] replaced by "_"): give one of them another id`,
-      );
+      throw new InvalidDeclarationError(JSON.stringify(webhook.node.path), [
+        {
+          field: "id",
+          value: webhook.node.id,
+          message:
+            `its key ${JSON.stringify(webhook.key)} is already used by ${JSON.stringify(twin.node.path)} ` +
+            `(keys are construct paths with characters outside [A-Za-z0-9._/-] replaced by "_"): give one of them another id`,
+        },
+      ]);
     }
     this.webhooks.push(webhook);
     this.refresh();
@@ -295,16 +300,11 @@ export class TucoWebhookPrune extends Construct {
 
   private refresh(): void {
     const keep = this.webhooks.map((w) => w.key).sort();
-    const cli = shellQuote(tucoCliPath());
-    const stack = shellQuote(this.stackName);
-    const trigger = { [PRUNE_TRIGGER]: (pruneJson({ stack: this.stackName, keep })) };
+    const cli = tucoCliPath();
+    const trigger = { [PRUNE_TRIGGER]: pruneJson({ stack: this.stackName, keep }) };
     if (this.resource instanceof DataResource) this.resource.triggersReplace = trigger;
     else (this.resource as NullResource).triggers = trigger;
-    this.resource.provisioners = provisioners(
-      `node ${cli} prune --stack ${stack} --keep ${shellQuote(keep.join(","))}`,
-      undefined,
-      `node ${cli} prune --stack ${stack} --keep ''`,
-    );
+    this.resource.provisioners = provisioners(commands.prune(cli, this.stackName, keep), undefined, commands.prune(cli, this.stackName, []));
     // `fqn` renders as "${type.name}", which depends_on rejects: it takes the bare address.
     this.resource.dependsOn =
       this.webhooks.length > 0

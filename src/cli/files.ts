@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { UsageError } from "./args";
+import { UsageError } from "./flags";
 
 /** Largest spec, identity or sealed file a command reads, in bytes (1 MiB: each is a few KiB at most). */
 export const MAX_INPUT_FILE_BYTES = 1024 * 1024;

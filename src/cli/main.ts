@@ -26,7 +26,7 @@ runCli(process.argv.slice(2)).then(
     settled = true;
     // Commands scrub their own output; an error that escaped them (loading a module, the emulator) is
     // scrubbed of the one secret a process always holds, the API key. Loaded only on this rare path.
-    const { scrub, withhold } = require("./args") as typeof import("./args");
+    const { scrub, withhold } = require("./output") as typeof import("./output");
     withhold(process.env.TUCO_API_KEY);
     process.stderr.write(`${scrub(`tuco-webhooks: ${err instanceof Error ? err.message : String(err)}`)}\n`);
     process.exitCode = 1;

@@ -20,7 +20,7 @@ import * as path from "node:path";
 import { TucoClient } from "../api/client";
 import { EmulatorControl } from "../emulator/control";
 import { startEmulator, type RunningEmulator } from "../emulator/server";
-import type { PulumiHost } from "../pulumi/host";
+import type { PulumiHost } from "../pulumi/dynamic-provider-host";
 import { DemoOutput, fingerprint, StepFailed, type DemoContext } from "./context";
 import { startDemoReceiver, type DemoReceiver } from "./receiver";
 import { CDKTF_STACK, cleanUp, deploy, destroy, drift, events, show, type DemoState } from "./steps";

@@ -7,8 +7,8 @@
  */
 import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
-import { changedFields } from "../pulumi/engine";
-import { outputsOf, ProviderCallError, startPulumiHost, urnOf, type Props, type PulumiHost } from "../pulumi/host";
+import { changedFields } from "../pulumi/provider-runtime";
+import { outputsOf, ProviderCallError, startPulumiHost, urnOf, type Props, type PulumiHost } from "../pulumi/dynamic-provider-host";
 import { WEBHOOK_TYPE } from "../pulumi/webhook";
 import { expectThat, StepFailed, type DemoContext } from "./context";
 

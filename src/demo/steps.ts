@@ -51,7 +51,7 @@ export async function deploy(ctx: DemoContext, state: DemoState): Promise<void> 
   const stackDir = await synthCdktf(ctx, recipient);
   state.cdktfStackDir = stackDir;
   const declared = readStack(stackDir);
-  out.detail(`cdktf: synthesized examples/cdktf (${ctx.terraform ? "terraform_data" : "null_resource"}) -> stack ${declared.stack}: ${declared.webhooks.map((w) => w.key).join(", ")}; secrets sealed to the demo's age recipient ${recipient.slice(0, 12)}...`);
+  out.detail(`cdktf: synthesized examples/cdktf (${ctx.terraform ? "terraform_data" : "null_resource"}) -> stack ${declared.stack}: ${declared.webhooks.map((w) => w.owner.key).join(", ")}; secrets sealed to the demo's age recipient ${recipient.slice(0, 12)}...`);
   if (ctx.terraform) {
     out.detail(`cdktf: terraform init + apply (${ctx.terraform}, offline, HOME/TF_DATA_DIR in the temp dir)`);
   } else {
@@ -62,10 +62,10 @@ export async function deploy(ctx: DemoContext, state: DemoState): Promise<void> 
   out.detail(`cdktf: ${await applyCdktf(ctx, stackDir)}`);
   const live = await ctx.api.list();
   for (const d of declared.webhooks) {
-    const w = live.find((l) => ownedBy(l, declared.stack) && parseOwnerTag(l.description).owner?.key === d.key);
-    expectThat(w, `cdktf: no live webhook carries the marker of ${declared.stack}/${d.key} after the apply`);
-    out.detail(`  + ${d.key.padEnd(16)} ${w.id}  sealed secret: ${path.relative(ctx.tmp, d.seal.path)}`);
-    ctx.webhooks.push({ frontEnd: "cdktf", key: d.key, id: w.id, url: w.url });
+    const w = live.find((l) => ownedBy(l, declared.stack) && parseOwnerTag(l.description).owner?.key === d.owner.key);
+    expectThat(w, `cdktf: no live webhook carries the marker of ${declared.stack}/${d.owner.key} after the apply`);
+    out.detail(`  + ${d.owner.key.padEnd(16)} ${w.id}  sealed secret: ${path.relative(ctx.tmp, d.seal.path)}`);
+    ctx.webhooks.push({ frontEnd: "cdktf", key: d.owner.key, id: w.id, url: w.url });
   }
 
   // Each secret, obtained as its consumer would: the Pulumi `secret` output; the sealed file opened with the identity.
@@ -74,7 +74,7 @@ export async function deploy(ctx: DemoContext, state: DemoState): Promise<void> 
       w.secret = await pulumiSecret(pulumi, w.key);
       w.secretSource = `Pulumi output ${w.key}.secret`;
     } else {
-      const d = declared.webhooks.find((x) => x.key === w.key)!;
+      const d = declared.webhooks.find((x) => x.owner.key === w.key)!;
       w.secret = await openSealedSecret(fs.readFileSync(d.seal.path), [identity]);
       w.secretSource = `${path.relative(ctx.tmp, d.seal.path)} opened with the demo identity`;
     }

@@ -1,4 +1,4 @@
 export { Webhook, WEBHOOK_TYPE, WEBHOOK_MODULE, WEBHOOK_TYPE_NAME, type WebhookArgs } from "./webhook";
 export { webhookProvider } from "./provider";
-export type { WebhookInputs, WebhookOutputs, LastHealthCheck } from "./engine";
+export type { WebhookOutputs, LastHealthCheck } from "./provider-runtime";
 export type { HealthCheckPolicy } from "../webhook/health";

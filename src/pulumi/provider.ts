@@ -1,12 +1,18 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 /**
- * Absolute path of the compiled engine in this package's own `dist/`, used when the package
+ * The serialized provider: a tiny shim that Pulumi writes into every Webhook's state. Each method
+ * loads the provider's runtime (provider-runtime.ts, exported as `tuco-webhooks/pulumi/engine`)
+ * when it runs, so the state carries no code of ours beyond this, and no credentials.
+ */
+
+/**
+ * Absolute path of the compiled runtime in this package's own `dist/`, used when the package
  * name does not resolve from the host (inside this repository). A plain string: safe to capture.
  */
 const ENGINE_FALLBACK: string = __filename.endsWith(".ts")
-  ? __dirname.replace(/[\\/]src[\\/]pulumi$/, "") + "/dist/pulumi/engine.js"
-  : __dirname + "/engine.js";
+  ? __dirname.replace(/[\\/]src[\\/]pulumi$/, "") + "/dist/pulumi/provider-runtime.js"
+  : __dirname + "/provider-runtime.js";
 
 /**
  * Loads the implementation when a method runs inside Pulumi's dynamic-provider host, so the
@@ -14,7 +20,7 @@ const ENGINE_FALLBACK: string = __filename.endsWith(".ts")
  * `require` inside the function body: it survives serialization under vitest and from
  * compiled JS, where a captured top-level import would not.
  */
-function loadEngine(): typeof import("./engine") {
+function loadEngine(): typeof import("./provider-runtime") {
   try {
     return require("tuco-webhooks/pulumi/engine");
   } catch (err) {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { WebhookEvent } from "../api/types";
 import type { HealthCheckPolicy } from "../webhook/health";
-import type { LastHealthCheck } from "./engine";
+import type { LastHealthCheck } from "./provider-runtime";
 import { webhookProvider } from "./provider";
 
 /** The module and type of the resource; the type token is part of every URN, so it never changes. */

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { CONTROL, hasLoneSurrogate, showValue } from "../webhook/spec";
+import { CONTROL, hasLoneSurrogate, showValue } from "../private/text";
+import { invalid, valid, type Checked } from "../webhook/problems";
 
 /** Longest sealed-secret path we accept, in bytes (Linux's PATH_MAX); one name of it: 255 bytes. */
 export const MAX_SEAL_PATH_BYTES = 4096;
@@ -11,10 +12,10 @@ const MAX_NAME_BYTES = 255;
 /**
  * Checks a file path that a secret will be written to, before anything is created: a non-empty path
  * of printable text that the file system can hold, that is not a directory and whose nearest existing
- * ancestor is one. Returns the absolute path, or what is wrong (naming `field`, the value and the fix).
+ * ancestor is one. Returns the absolute path, or the problem (naming `field`, the value and the fix).
  */
-export function checkOutputPath(field: string, value: unknown, example = "secrets/crm.age"): { path: string } | { problem: string } {
-  const bad = (why: string) => ({ problem: `${field} ${showValue(value)} ${why}` });
+export function checkOutputPath(field: string, value: unknown, example = "secrets/crm.age"): Checked<string> {
+  const bad = (why: string) => invalid({ field, value, message: `${field} ${showValue(value)} ${why}` });
   const fix = `e.g. "${example}"`;
   if (value === undefined || value === null) return bad(`is missing: name the file to write, ${fix}`);
   if (typeof value !== "string") return bad(`must be a string, got ${typeof value}: name the file to write, ${fix}`);
@@ -42,7 +43,7 @@ export function checkOutputPath(field: string, value: unknown, example = "secret
     if (parent === ancestor) break;
     ancestor = parent;
   }
-  return { path: target };
+  return valid(target);
 }
 
 /**

@@ -1,4 +1,4 @@
-export { SealingConfigError, checkRecipient, parseIdentityFile, parseRecipients } from "./recipients";
+export { SealingConfigError, checkRecipient, checkRecipients, parseIdentityFile, parseRecipients } from "./recipients";
 export { sealSecret } from "./seal";
 export { OpenSealedSecretError, openSealedSecret } from "./open";
 export { checkOutputPath, writePrivateFile, writeSealedFile } from "./file";

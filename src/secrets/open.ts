@@ -7,9 +7,7 @@ const BINARY_HEADER = "age-encryption.org/v1\n";
 
 /** A sealed file could not be opened: not an age file, or no given identity is a recipient. */
 export class OpenSealedSecretError extends TucoError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("CONFIG", message, options);
-  }
+  readonly code = "SEALED_FILE";
 }
 
 /**

@@ -1,11 +1,11 @@
+/** The age recipients a secret is sealed to and the identities that open it: their checks. */
 import { TucoError } from "../api/errors";
-import { showValue } from "../webhook/spec";
+import { showValue } from "../private/text";
+import { invalid, valid, type Checked } from "../webhook/problems";
 
 /** A sealing recipient or identity was malformed or missing. Raised before anything is created. */
 export class SealingConfigError extends TucoError {
-  constructor(message: string) {
-    super("CONFIG", message);
-  }
+  readonly code = "SEALING_CONFIG";
 }
 
 const BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
@@ -33,29 +33,31 @@ const HOW_TO_CONFIGURE =
   "generate a key pair with `age-keygen -o key.txt` (keep key.txt secret, with whoever must read the webhook secret) " +
   "and list its public key (the `age1...` line age-keygen prints) as a recipient";
 
-/** Throws unless `value` is an X25519 age recipient (`age1` + 58 bech32 characters, valid checksum). */
-export function checkRecipient(value: unknown, where = "recipient"): string {
+/** Checks one X25519 age recipient (`age1` + 58 bech32 characters, valid checksum) and returns it trimmed. */
+export function checkRecipient(value: unknown, where = "recipient"): Checked<string> {
   const shown = typeof value === "string" ? JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value) : String(value);
-  if (typeof value !== "string") throw new SealingConfigError(`${where} ${shown} must be a string: ${HOW_TO_CONFIGURE}.`);
+  const bad = (message: string) => invalid({ field: where, value, message });
+  if (typeof value !== "string") return bad(`${where} ${shown} must be a string: ${HOW_TO_CONFIGURE}.`);
   const text = value.trim();
   if (/^AGE-SECRET-KEY-/i.test(text)) {
-    throw new SealingConfigError(`${where} is an age SECRET key (AGE-SECRET-KEY-...): never configure it here; use its public key, the age1... line \`age-keygen -y key.txt\` prints.`);
+    // Never repeated: the value is a secret key.
+    return invalid({ field: where, value: "(withheld)", message: `${where} is an age SECRET key (AGE-SECRET-KEY-...): never configure it here; use its public key, the age1... line \`age-keygen -y key.txt\` prints.` });
   }
   if (/^age1(pq|tag)/.test(text) || text.startsWith("ssh-")) {
-    throw new SealingConfigError(`${where} ${shown} is not an X25519 age recipient: only age1... keys from \`age-keygen\` (62 characters) are supported.`);
+    return bad(`${where} ${shown} is not an X25519 age recipient: only age1... keys from \`age-keygen\` (62 characters) are supported.`);
   }
   if (!X25519_RECIPIENT.test(text) || !bech32ChecksumOk(text)) {
-    throw new SealingConfigError(`${where} ${shown} is not a valid X25519 age recipient (age1 followed by 58 lowercase bech32 characters): copy the public key exactly as \`age-keygen\` prints it.`);
+    return bad(`${where} ${shown} is not a valid X25519 age recipient (age1 followed by 58 lowercase bech32 characters): copy the public key exactly as \`age-keygen\` prints it.`);
   }
-  return text;
+  return valid(text);
 }
 
 /**
- * Validates a list of recipients and returns them trimmed and de-duplicated. Accepts a list
- * or one string with recipients separated by commas, whitespace or newlines (comments `#...`
- * ignored, as in an age recipients file). Throws `SealingConfigError` when none is given.
+ * Checks a list of recipients and returns them trimmed and de-duplicated. Accepts a list or one
+ * string with recipients separated by commas, whitespace or newlines (comments `#...` ignored, as
+ * in an age recipients file). None at all is a problem: a secret sealed to no one is lost.
  */
-export function parseRecipients(input: unknown, where = "seal.recipients"): string[] {
+export function checkRecipients(input: unknown, where = "seal.recipients"): Checked<string[]> {
   let items: unknown[];
   if (input === undefined || input === null) items = [];
   else if (typeof input === "string") {
@@ -65,14 +67,27 @@ export function parseRecipients(input: unknown, where = "seal.recipients"): stri
       .flatMap((line) => line.split(/[\s,]+/))
       .filter((s) => s !== "");
   } else if (Array.isArray(input)) items = input;
-  else throw new SealingConfigError(`${where} ${showValue(input)} must be a list of age1... recipients, got ${typeof input}: ${HOW_TO_CONFIGURE}.`);
+  else return invalid({ field: where, value: input, message: `${where} ${showValue(input)} must be a list of age1... recipients, got ${typeof input}: ${HOW_TO_CONFIGURE}.` });
   if (items.length === 0) {
-    throw new SealingConfigError(
-      `${where} is empty: the webhook's one-time secret must be sealed the moment Tuco returns it, and nobody could read a secret sealed to no one. ` +
+    return invalid({
+      field: where,
+      value: input,
+      message:
+        `${where} is empty: the webhook's one-time secret must be sealed the moment Tuco returns it, and nobody could read a secret sealed to no one. ` +
         `To configure recipients, ${HOW_TO_CONFIGURE}.`,
-    );
+    });
   }
-  return [...new Set(items.map((item, i) => checkRecipient(item, `${where}[${i}]`)))];
+  const checked = items.map((item, i) => checkRecipient(item, `${where}[${i}]`));
+  const problems = checked.flatMap((c) => c.problems);
+  if (problems.length > 0) return invalid(problems[0], ...problems.slice(1));
+  return valid([...new Set(checked.map((c) => c.value as string))]);
+}
+
+/** Like `checkRecipients`, but throws `SealingConfigError` with the first problem. */
+export function parseRecipients(input: unknown, where = "seal.recipients"): string[] {
+  const checked = checkRecipients(input, where);
+  if (checked.value === undefined) throw new SealingConfigError(checked.problems[0].message);
+  return checked.value;
 }
 
 /** The X25519 secret keys (`AGE-SECRET-KEY-1...`) in an age identity file; comments and blank lines are ignored. */

@@ -1,6 +1,11 @@
+/**
+ * The health-check after an apply: its policy (`healthCheck`: fail, warn or skip), its outcome
+ * (`HealthCheckOutcome`), and running it under the policy.
+ */
 import { TucoError } from "../api/errors";
 import type { HealthCheckResult } from "../api/types";
-import { showValue } from "./spec";
+import { showValue } from "../private/text";
+import { invalid, valid, type Checked } from "./problems";
 
 /** What to do when the health-check ping after an apply does not get a 2xx: fail the apply, warn, or skip the check. */
 export type HealthCheckPolicy = "fail" | "warn" | "skip";
@@ -8,13 +13,17 @@ export type HealthCheckPolicy = "fail" | "warn" | "skip";
 /** The health-check policies, for validation and help texts. */
 export const HEALTH_CHECK_POLICIES: readonly HealthCheckPolicy[] = ["fail", "warn", "skip"];
 
+/** The policy of a webhook that declares none. */
+export const DEFAULT_HEALTH_CHECK_POLICY: HealthCheckPolicy = "fail";
+
 /**
- * What is wrong with a health-check policy as given, or undefined when it is one. Left out
- * (undefined or null) means "fail". `field` names it as the user wrote it.
+ * Checks a health-check policy as given; left out (undefined or null) is the default, "fail".
+ * `field` names it as the user wrote it.
  */
-export function checkHealthCheckPolicy(value: unknown, field = "healthCheck"): string | undefined {
-  if (value === undefined || value === null || HEALTH_CHECK_POLICIES.includes(value as HealthCheckPolicy)) return undefined;
-  return `${field} ${showValue(value)} is not a policy: use "fail", "warn" or "skip" (or leave it out for "fail")`;
+export function checkHealthCheckPolicy(value: unknown, field = "healthCheck"): Checked<HealthCheckPolicy> {
+  if (value === undefined || value === null) return valid(DEFAULT_HEALTH_CHECK_POLICY);
+  if (HEALTH_CHECK_POLICIES.includes(value as HealthCheckPolicy)) return valid(value as HealthCheckPolicy);
+  return invalid({ field, value, message: `${field} ${showValue(value)} is not a policy: use "fail", "warn" or "skip" (or leave it out for "fail")` });
 }
 
 /** The outcome of the health-check after an apply, as both front ends report it. No field is ever undefined. */
@@ -32,12 +41,12 @@ export interface HealthCheckOutcome {
 
 /** The health-check failed under policy "fail". The webhook exists; `webhookId` says which. */
 export class HealthCheckFailedError extends TucoError {
+  readonly code = "HEALTH_CHECK_FAILED";
   readonly webhookId: string;
   readonly outcome: HealthCheckOutcome;
   constructor(webhookId: string, url: string, outcome: HealthCheckOutcome) {
     const status = outcome.statusCode ? ` (HTTP ${outcome.statusCode})` : "";
     super(
-      "HEALTH_CHECK_FAILED",
       `Health-check of webhook ${webhookId} failed: ${url} did not answer the signed test ping with 2xx${status}: ${outcome.error}. ` +
         `Fix the endpoint and apply again, or set the health-check policy to "warn" or "skip".`,
     );

@@ -3,3 +3,4 @@ export * from "./diff";
 export * from "./health";
 export * from "./lifecycle";
 export * from "./ownership";
+export type { Checked, Problem } from "./problems";

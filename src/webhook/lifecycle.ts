@@ -1,5 +1,9 @@
+/**
+ * The webhook lifecycle both front ends share: create (with the recovery of a lost answer),
+ * reconcile (PATCH what differs), delete (a 404 means gone).
+ */
 import type { TucoClient } from "../api/client";
-import { TucoCreateOutcomeUnknownError, TucoError } from "../api/errors";
+import { TucoCreateOutcomeUnknownError, TucoError, TucoNotFoundError } from "../api/errors";
 import type { Webhook } from "../api/types";
 import { diffWebhook, type WebhookDiff } from "./diff";
 import type { WebhookSpec } from "./spec";
@@ -15,11 +19,12 @@ export type Log = (message: string) => void;
 
 /** The webhook exists but a follow-up step of its creation failed; the secret is kept here so nothing is lost. */
 export class PartialCreateError extends TucoError {
+  readonly code = "PARTIAL_CREATE";
   // A private field behind a getter: logging or serializing the error never shows the secret.
   readonly #state: CreatedWebhookState;
   constructor(state: CreatedWebhookState, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(cause instanceof TucoError ? cause.code : "SERVER_ERROR", `Webhook ${state.webhook.id} was created, but pausing it (isActive: false) failed: ${why}. Apply again to finish.`, { cause });
+    super(`Webhook ${state.webhook.id} was created, but pausing it (isActive: false) failed: ${why}. Apply again to finish.`, { cause });
     this.#state = state;
   }
 
@@ -45,7 +50,7 @@ export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: 
     if (!(err instanceof TucoCreateOutcomeUnknownError) || !err.webhook) throw err;
     const id = err.webhook.id;
     log(`Creating webhook ${JSON.stringify(spec.name)} reached Tuco but ${err.reason}. Tuco created it as ${id}, but its one-time signing secret never arrived. Deleting ${id}, whose secret is lost, and creating the webhook again.`);
-    await client.delete(err.webhook.id);
+    await deleteWebhook(client, id);
     created = await client.create(input);
   }
   const now = created.createdAt;
@@ -86,4 +91,18 @@ export async function reconcileWebhook(client: TucoClient, spec: WebhookSpec, li
   await client.update(live.id, diff.patch);
   const webhook: Webhook = { ...live, ...spec, events: [...spec.events], updatedAt: new Date().toISOString() };
   return { diff, webhook };
+}
+
+/** What `deleteWebhook` found: it deleted the webhook, or the webhook was already gone. */
+export type DeleteOutcome = "deleted" | "already-gone";
+
+/** Deletes a webhook; one that is already gone (404) counts as deleted. Every other error is thrown. */
+export async function deleteWebhook(client: Pick<TucoClient, "delete">, id: string): Promise<DeleteOutcome> {
+  try {
+    await client.delete(id);
+    return "deleted";
+  } catch (err) {
+    if (err instanceof TucoNotFoundError) return "already-gone";
+    throw err;
+  }
 }

@@ -1,5 +1,12 @@
+/**
+ * The desired webhook (`WebhookSpec`) as both front ends declare it, and its one check: every field
+ * validated and normalized before any request, each problem naming the field, the value and the fix.
+ */
 import { TucoError } from "../api/errors";
 import { WEBHOOK_EVENTS, type WebhookEvent } from "../api/types";
+import { CONTROL, CONTROL_BUT_WHITESPACE, LINE_SEPARATORS, hasLoneSurrogate, showValue } from "../private/text";
+import { isLoopbackHost, redactUrlCredentials } from "../private/url";
+import { describeProblems, invalid, valid, type Checked, type Problem } from "./problems";
 
 /** Longest `name` we accept, in characters. */
 export const MAX_NAME_LENGTH = 128;
@@ -29,72 +36,22 @@ export interface WebhookSpec {
 /** The fields a user declares and the API can change in place. */
 export type WebhookField = keyof WebhookSpec;
 
-/** One rejected field: which, the value as given, and a sentence that says what to do. */
-export interface SpecFailure {
-  readonly field: WebhookField;
-  readonly value: unknown;
-  readonly message: string;
-}
-
-/** A desired webhook failed validation; `failures` lists every bad field. No API call was made. */
+/** A desired webhook failed validation; `problems` lists every bad field. No API call was made. */
 export class WebhookSpecError extends TucoError {
-  readonly failures: readonly SpecFailure[];
-  constructor(failures: readonly SpecFailure[], subject?: string) {
+  readonly code = "INVALID_SPEC";
+  readonly problems: readonly Problem<WebhookField>[];
+  constructor(problems: readonly Problem<WebhookField>[], subject?: string) {
     const head = subject ? `Invalid webhook ${subject}` : "Invalid webhook";
-    super("INVALID_SPEC", `${head}: ${failures.map((f) => f.message).join("; ")}`);
-    this.failures = failures;
+    super(`${head}: ${describeProblems(problems)}`);
+    this.problems = problems;
   }
 }
 
 const KNOWN_EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENTS);
-/** C0 and C1 control characters and DEL. */
-export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-// Unicode's own line and paragraph separators: a one-line value must not hold them either.
-const LINE_SEPARATORS = /[\u2028\u2029]/;
-// Half of a surrogate pair: not text. UTF-8 (Terraform's JSON, Pulumi's gRPC, Tuco's API) cannot carry it.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const MALFORMED_UNICODE = "contains malformed unicode (half of a surrogate pair, e.g. an emoji cut in two): re-type the text";
 
-/** Whether a string holds half of a surrogate pair, which no UTF-8 channel can carry. */
-export function hasLoneSurrogate(text: string): boolean {
-  return LONE_SURROGATE.test(text);
-}
-
-/** Renders a bad value for an error message: short, quoted, never multi-line. */
-export function showValue(value: unknown): string {
-  if (value === undefined) return "undefined";
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  if (text.length <= 80) return text;
-  // Cut between code points, never inside a surrogate pair (an emoji would become malformed unicode).
-  const chars = Array.from(text);
-  return chars.length > 80 ? `${chars.slice(0, 77).join("")}...` : text;
-}
-
-/** Whether `hostname` (as `URL` gives it) is a loopback address or name. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return (
-    host === "localhost" ||
-    host.endsWith(".localhost") ||
-    /^127(\.\d{1,3}){3}$/.test(host) ||
-    host === "[::1]"
-  );
-}
-
-/** A URL with any `user:password@` part replaced by `***@`, so an error message never shows credentials. */
-export function redactUrlCredentials(url: string): string {
-  // Greedy up to the LAST "@" of the authority, as URL parsing splits it: a password may hold "@".
-  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*)[^/?#\\]*@/, "$1***@");
-}
-
-function checkUrl(value: unknown): string | SpecFailure {
-  const fail = (why: string): SpecFailure => {
+function checkUrl(value: unknown): string | Problem<WebhookField> {
+  const fail = (why: string): Problem<WebhookField> => {
     const shown = typeof value === "string" ? redactUrlCredentials(value) : value;
     return { field: "url", value: shown, message: `url ${showValue(shown)} ${why}` };
   };
@@ -125,8 +82,8 @@ function checkUrl(value: unknown): string | SpecFailure {
   return value;
 }
 
-function checkEvents(value: unknown): WebhookEvent[] | SpecFailure {
-  const fail = (why: string): SpecFailure => ({ field: "events", value, message: `events ${showValue(value)} ${why}` });
+function checkEvents(value: unknown): WebhookEvent[] | Problem<WebhookField> {
+  const fail = (why: string): Problem<WebhookField> => ({ field: "events", value, message: `events ${showValue(value)} ${why}` });
   const fix = `choose from ${WEBHOOK_EVENTS.join(", ")}`;
   if (value === undefined || value === null) return fail(`is missing: list at least one event (${fix})`);
   if (!Array.isArray(value)) return fail(`must be a list of event names, got ${typeof value}: ${fix}`);
@@ -138,8 +95,8 @@ function checkEvents(value: unknown): WebhookEvent[] | SpecFailure {
   return normalizeEvents(value as string[]) as WebhookEvent[];
 }
 
-function checkName(value: unknown): string | SpecFailure {
-  const fail = (why: string): SpecFailure => ({ field: "name", value, message: `name ${showValue(value)} ${why}` });
+function checkName(value: unknown): string | Problem<WebhookField> {
+  const fail = (why: string): Problem<WebhookField> => ({ field: "name", value, message: `name ${showValue(value)} ${why}` });
   if (value === undefined || value === null) return fail("is missing: give the webhook a name, e.g. \"crm-events\"");
   if (typeof value !== "string") return fail(`must be a string, got ${typeof value}: give the webhook a name`);
   const name = value.trim();
@@ -150,8 +107,8 @@ function checkName(value: unknown): string | SpecFailure {
   return name;
 }
 
-function checkDescription(value: unknown): string | null | SpecFailure {
-  const fail = (why: string): SpecFailure => ({ field: "description", value, message: `description ${showValue(value)} ${why}` });
+function checkDescription(value: unknown): string | null | Problem<WebhookField> {
+  const fail = (why: string): Problem<WebhookField> => ({ field: "description", value, message: `description ${showValue(value)} ${why}` });
   if (value === undefined || value === null) return null;
   if (typeof value !== "string") return fail(`must be a string, got ${typeof value}: write a sentence, or leave it out`);
   const text = value.trim();
@@ -162,42 +119,39 @@ function checkDescription(value: unknown): string | null | SpecFailure {
   return text;
 }
 
-function checkIsActive(value: unknown): boolean | SpecFailure {
+function checkIsActive(value: unknown): boolean | Problem<WebhookField> {
   if (value === undefined) return true;
   if (typeof value === "boolean") return value;
   return { field: "isActive", value, message: `isActive ${showValue(value)} must be true or false: write true or false (a boolean, not a string), or leave it out for true` };
 }
 
-function isFailure(v: unknown): v is SpecFailure {
+function isProblem(v: unknown): v is Problem<WebhookField> {
   return typeof v === "object" && v !== null && "message" in v && "field" in v;
 }
 
-/** Checks every field and returns either the normalized spec or every failure. Makes no API call. */
-export function validateWebhookSpec(input: WebhookSpecInput): { spec: WebhookSpec; failures: [] } | { spec: undefined; failures: SpecFailure[] } {
+/** Checks every field and returns either the normalized spec or every problem. Makes no API call. */
+export function validateWebhookSpec(input: WebhookSpecInput): Checked<WebhookSpec, WebhookField> {
   const url = checkUrl(input.url);
   const events = checkEvents(input.events);
   const name = checkName(input.name);
   const description = checkDescription(input.description);
   const isActive = checkIsActive(input.isActive);
-  const failures = [url, events, name, description, isActive].filter(isFailure);
-  if (failures.length > 0) return { spec: undefined, failures };
-  return {
-    spec: {
-      url: url as string,
-      events: events as WebhookEvent[],
-      name: name as string,
-      description: description as string | null,
-      isActive: isActive as boolean,
-    },
-    failures: [],
-  };
+  const problems = [url, events, name, description, isActive].filter(isProblem);
+  if (problems.length > 0) return invalid(problems[0], ...problems.slice(1));
+  return valid({
+    url: url as string,
+    events: events as WebhookEvent[],
+    name: name as string,
+    description: description as string | null,
+    isActive: isActive as boolean,
+  });
 }
 
 /** Like `validateWebhookSpec`, but throws `WebhookSpecError` naming every bad field. */
 export function parseWebhookSpec(input: WebhookSpecInput, subject?: string): WebhookSpec {
   const result = validateWebhookSpec(input);
-  if (result.spec === undefined) throw new WebhookSpecError(result.failures, subject);
-  return result.spec;
+  if (result.value === undefined) throw new WebhookSpecError(result.problems, subject);
+  return result.value;
 }
 
 /** Longest webhook id we accept, in characters (Tuco's ids are 24 hex characters; the format is not published). */
@@ -205,20 +159,21 @@ export const MAX_WEBHOOK_ID_LENGTH = 128;
 const WEBHOOK_ID = /^[A-Za-z0-9._~:-]+$/;
 
 /**
- * What is wrong with a webhook id given by a user (`adoptId`, `delete --id`), or undefined when it
- * can be one. Tuco does not publish its id format (its ids are 24 hex characters), so this only
- * refuses what no id can be: empty, over 128 characters, or holding anything but A-Z a-z 0-9 . _ ~ : -
- * (surrounding whitespace aside: callers trim it).
+ * Checks a webhook id given by a user (`adoptId`, `delete --id`) and returns it trimmed. Tuco does
+ * not publish its id format (its ids are 24 hex characters), so this only refuses what no id can
+ * be: empty, over 128 characters, or holding anything but A-Z a-z 0-9 . _ ~ : - (surrounding
+ * whitespace aside). `field` names it as the user gave it.
  */
-export function checkWebhookId(field: string, value: unknown): string | undefined {
+export function checkWebhookId(field: string, value: unknown): Checked<string> {
   const fix = "use the id Tuco returned (24 hex characters, see `tuco-webhooks list`)";
-  if (value === undefined || value === null) return `${field} ${showValue(value)} is missing: ${fix}`;
-  if (typeof value !== "string") return `${field} ${showValue(value)} must be a string, got ${typeof value}: ${fix}`;
+  const bad = (why: string) => invalid({ field, value, message: `${field} ${showValue(value)} ${why}: ${fix}` });
+  if (value === undefined || value === null) return bad("is missing");
+  if (typeof value !== "string") return bad(`must be a string, got ${typeof value}`);
   const id = value.trim();
-  if (id === "") return `${field} ${showValue(value)} is empty: ${fix}`;
-  if (id.length > MAX_WEBHOOK_ID_LENGTH) return `${field} ${showValue(value)} is ${id.length} characters long, no webhook id is: ${fix}`;
-  if (!WEBHOOK_ID.test(id)) return `${field} ${showValue(value)} is not a webhook id (only A-Z a-z 0-9 . _ ~ : - can appear in one): ${fix}`;
-  return undefined;
+  if (id === "") return bad("is empty");
+  if (id.length > MAX_WEBHOOK_ID_LENGTH) return bad(`is ${id.length} characters long, no webhook id is`);
+  if (!WEBHOOK_ID.test(id)) return bad("is not a webhook id (only A-Z a-z 0-9 . _ ~ : - can appear in one)");
+  return valid(id);
 }
 
 /** Events as a sorted set: duplicates removed, sorted by code point. */

@@ -1,3 +1,4 @@
+import { createServer, connect, type AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   TucoAuthError,
@@ -13,7 +14,8 @@ import {
   TucoUnexpectedResponseError,
   TucoValidationError,
 } from "../../src/api/errors";
-import { TucoClient, resolveApiConfig, type RetryInfo } from "../../src/api/client";
+import { TucoClient, type RetryInfo } from "../../src/api/client";
+import { resolveApiConfig } from "../../src/api/config";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { checkTucoSignature } from "../../src/receiver/signature";
 import { createWebhook } from "../../src/webhook/lifecycle";
@@ -312,7 +314,7 @@ describe("TucoClient retries", () => {
     const listed = await client.list();
     expect(listed).toHaveLength(1);
     expect(err).toMatchObject({ code: "CREATE_OUTCOME_UNKNOWN", created: true, webhook: { id: listed[0].id } });
-    expect(err.message).toMatch(new RegExp(`created it as ${listed[0].id}.*secret never arrived.*Delete it \\(tuco-webhooks delete --id ${listed[0].id}\\) and apply again`));
+    expect(err.message).toMatch(new RegExp(`created it as ${listed[0].id}.*secret never arrived.*delete webhook ${listed[0].id} and create it again`));
     expect((await control.requests()).filter((r) => r.method === "POST")).toHaveLength(1);
   });
 
@@ -380,11 +382,26 @@ describe("TucoClient retries", () => {
   });
 
   it("reuses keep-alive connections across requests", async () => {
-    const { id } = await client.create(body());
-    for (let i = 0; i < 10; i++) await client.get(id);
-    // Without keep-alive each of the 11 requests would open a socket; the pool's stats tell how many are open.
-    const stats = (client as unknown as { pool: { stats: { connected: number } } }).pool.stats;
-    expect(stats.connected).toBeGreaterThanOrEqual(1);
-    expect(stats.connected).toBeLessThanOrEqual(2);
+    // A TCP relay in front of the emulator counts the connections the client opens.
+    let connections = 0;
+    const relay = createServer((socket) => {
+      connections++;
+      const upstream = connect(Number(new URL(emulator.url).port), "127.0.0.1");
+      socket.pipe(upstream).pipe(socket);
+      socket.on("error", () => upstream.destroy());
+      upstream.on("error", () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    const relayed = new TucoClient({ apiUrl: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, apiKey: KEY, retry: FAST });
+    try {
+      const { id } = await relayed.create(body());
+      for (let i = 0; i < 10; i++) await relayed.get(id);
+      // Without keep-alive each of the 11 requests would open a socket.
+      expect(connections).toBeGreaterThanOrEqual(1);
+      expect(connections).toBeLessThanOrEqual(2);
+    } finally {
+      await relayed.close();
+      relay.close();
+    }
   });
 });

@@ -178,9 +178,9 @@ describe("an API URL that holds a secret", () => {
   const key = "tuco_sk_live_swapped_0123456789abcdef";
 
   it.each([
-    ["the API key (TUCO_API_URL and TUCO_API_KEY swapped)", key, /TUCO_API_URL \(Pulumi config tuco:apiUrl\) holds an API key \(tuco_sk_\.\.\.\), which is not repeated here/, key],
-    ["the API key in its query", `https://app.tuco.ai/?key=${key}`, /TUCO_API_URL \(Pulumi config tuco:apiUrl\) holds an API key/, key],
-    ["a user and password", "https://bob:hunter2-proxy-pass@app.tuco.ai", /TUCO_API_URL \(Pulumi config tuco:apiUrl\) https:\/\/\*\*\*@app\.tuco\.ai carries credentials/, "hunter2-proxy-pass"],
+    ["the API key (TUCO_API_URL and TUCO_API_KEY swapped)", key, /TUCO_API_URL holds an API key \(tuco_sk_\.\.\.\), which is not repeated here/, key],
+    ["the API key in its query", `https://app.tuco.ai/?key=${key}`, /TUCO_API_URL holds an API key/, key],
+    ["a user and password", "https://bob:hunter2-proxy-pass@app.tuco.ai", /TUCO_API_URL https:\/\/\*\*\*@app\.tuco\.ai carries credentials/, "hunter2-proxy-pass"],
   ])("rejects a TUCO_API_URL holding %s before any request, without repeating it", (_what, apiUrl, message, hidden) => {
     const err = (() => {
       try {
@@ -198,7 +198,7 @@ describe("an API URL that holds a secret", () => {
   it("rejects swapped TUCO_API_URL and TUCO_API_KEY in the CLI with exit 1, naming the variable, and prints neither value", async () => {
     const run = await runTucoCli(["list", "--json"], { TUCO_API_URL: key, TUCO_API_KEY: emulator.url });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/TUCO_API_URL \(Pulumi config tuco:apiUrl\) holds an API key/);
+    expect(run.stderr).toMatch(/TUCO_API_URL holds an API key/);
     expectNoLeaks([{ label: "API key", value: key }], [{ name: "stdout", text: run.stdout }, { name: "stderr", text: run.stderr }]);
     expect(await control.requests()).toEqual([]);
   });

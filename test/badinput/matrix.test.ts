@@ -73,9 +73,9 @@ const VALID_SPEC = { url: "https://hooks.example.com/tuco", events: ["message.se
 describe("the shared model", () => {
   test.each(rowsAt(ROWS, "model").map((r) => [title(r), r] as const))("rejects %s, naming the field, the value and the fix", (_t, row) => {
     const result = validateWebhookSpec(withValue(VALID_SPEC, [row.field], row.value));
-    expect(result.spec).toBeUndefined();
-    expect(result.failures.map((f) => f.field)).toEqual([row.field]);
-    expectMessage(result.failures[0].message, row, "model");
+    expect(result.value).toBeUndefined();
+    expect(result.problems.map((f) => f.field)).toEqual([row.field]);
+    expectMessage(result.problems[0].message, row, "model");
   });
 });
 
@@ -187,7 +187,7 @@ describe("inputs that look wrong but are valid", () => {
   test.each(ACCEPTED.map((a) => [a.kind, a] as const))("accepts %s the same way at every boundary", async (_t, a) => {
     const want = a.normalized === undefined ? null : a.normalized;
     const model = validateWebhookSpec({ ...VALID_SPEC, [a.field]: a.value });
-    expect(model.spec?.[a.field]).toEqual(want);
+    expect(model.value?.[a.field]).toEqual(want);
 
     const { inputs, failures } = await host.check(urnOf(WEBHOOK_TYPE, "ok"), {}, { ...VALID_SPEC, [a.field]: a.value });
     expect(failures).toEqual([]);
@@ -198,7 +198,7 @@ describe("inputs that look wrong but are valid", () => {
       recipients: [RECIPIENT],
       [a.field]: a.value,
     } as TucoWebhookProps);
-    expect(hook.declaration[a.field]).toEqual(want);
+    expect(hook.declaration.spec[a.field]).toEqual(want);
 
     const key = freshKey();
     const spec = { ...cliSpec(), [a.field]: a.value, seal: { recipients: [RECIPIENT], path: join(scratch, "sealed", `${key}.age`) } };

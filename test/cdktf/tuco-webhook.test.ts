@@ -139,7 +139,7 @@ describe("TucoWebhook synthesis", () => {
     expect(JSON.parse(spec).description).toBe(description);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tuco-synth-"));
     fs.writeFileSync(path.join(dir, "cdk.tf.json"), json);
-    expect(readSynthesizedStack(dir).webhooks[0].description).toBe(description);
+    expect(readSynthesizedStack(dir).webhooks[0].spec.description).toBe(description);
   });
 
   test("takes the recipients from the tuco-webhooks:recipients context when the prop is left out", () => {
@@ -251,7 +251,7 @@ describe("TucoWebhook synthesis", () => {
     app.synth();
     const read = readSynthesizedStack(path.join(outdir, "stacks", "shop"));
     expect(read.stack).toBe("shop");
-    expect(read.webhooks.map((w) => w.key)).toEqual(["crm"]);
+    expect(read.webhooks.map((w) => w.owner.key)).toEqual(["crm"]);
     expect(read.prune).toEqual({ stack: "shop", keep: ["crm"] });
   });
 });

@@ -86,7 +86,7 @@ describe("apply", () => {
     expect(first.stderr).toContain("created webhook");
     expect(first.code).toBe(0);
     const result = JSON.parse(first.stdout);
-    expect(result).toMatchObject({ action: "created", changed: [], sealedSecretPath: spec.seal.path, healthCheck: { success: true, skipped: false, statusCode: 200, error: "" } });
+    expect(result).toMatchObject({ action: "created", changed: [], sealedSecretPath: spec.seal.path, lastHealthCheck: { success: true, skipped: false, statusCode: 200, error: "" } });
 
     const [live] = await listWebhooks(emulator.url, key);
     expect(live.id).toBe(result.id);
@@ -109,7 +109,7 @@ describe("apply", () => {
     const before = (await requestsOf(control, key)).length;
     const second = await apply(key, spec);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ action: "unchanged", id: result.id, changed: [], sealedSecretPath: null, healthCheck: { success: true, skipped: false, statusCode: 200 } });
+    expect(JSON.parse(second.stdout)).toMatchObject({ action: "unchanged", id: result.id, changed: [], sealedSecretPath: null, lastHealthCheck: { success: true, skipped: false, statusCode: 200 } });
     const log = (await requestsOf(control, key)).slice(before);
     // Terraform runs apply only to create, replace or re-run a tainted resource: the endpoint is checked again, the webhook left alone.
     expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/webhooks", `POST /api/webhooks/${result.id}/health-check`]);
@@ -242,7 +242,7 @@ describe("apply", () => {
     const run = await apply(key, spec);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/warning: Health-check of webhook \w+ failed/);
-    expect(JSON.parse(run.stdout)).toMatchObject({ action: "created", healthCheck: { success: false, skipped: false, statusCode: 500 } });
+    expect(JSON.parse(run.stdout)).toMatchObject({ action: "created", lastHealthCheck: { success: false, skipped: false, statusCode: 500 } });
     expect(await listWebhooks(emulator.url, key)).toHaveLength(1);
     expect(existsSync(spec.seal.path)).toBe(true);
   });
@@ -251,7 +251,7 @@ describe("apply", () => {
     const key = freshKey();
     const run = await apply(key, specFor("skipped", { url: failing.url, healthCheck: "skip" }));
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout).healthCheck).toEqual({ success: false, skipped: true, statusCode: 0, error: "", checkedAt: "" });
+    expect(JSON.parse(run.stdout).lastHealthCheck).toEqual({ success: false, skipped: true, statusCode: 0, error: "", checkedAt: "" });
     expect((await requestsOf(control, key)).filter((r) => r.path.endsWith("/health-check"))).toEqual([]);
   });
 
@@ -281,7 +281,7 @@ describe("apply", () => {
     try {
       const healed = await apply(key, broken);
       expect(healed.code).toBe(0);
-      expect(JSON.parse(healed.stdout)).toMatchObject({ action: "unchanged", id: created.id, healthCheck: { success: true, statusCode: 200 } });
+      expect(JSON.parse(healed.stdout)).toMatchObject({ action: "unchanged", id: created.id, lastHealthCheck: { success: true, statusCode: 200 } });
     } finally {
       failing.status = 500;
     }

@@ -24,8 +24,8 @@ export interface ApiFault {
   readonly fault: Omit<FaultSpec, "method" | "path"> | "refused";
   /** The outcome, for every operation or per operation. */
   readonly outcome: Outcome | Readonly<Record<Op, Outcome>>;
-  /** A failure's message: the cause, then the next step. */
-  readonly message?: RegExp;
+  /** A failure's message: the cause, then the next step (each front end names its own settings). */
+  readonly message?: RegExp | { readonly cli: RegExp; readonly pulumi: RegExp };
   /** What a create that succeeded anyway tells the user it did (on the CLI's stderr, as a warning from the Pulumi host). */
   readonly createNotice?: RegExp;
 }
@@ -47,7 +47,10 @@ export const API_FAULTS: readonly ApiFault[] = [
     name: "connection refused",
     fault: "refused",
     outcome: "fails",
-    message: /could not reach Tuco \(ECONNREFUSED.*\)\. Check TUCO_API_URL \(Pulumi config tuco:apiUrl\) and the network, then try again\./,
+    message: {
+      cli: /could not reach Tuco \(ECONNREFUSED.*\)\. Check TUCO_API_URL and the network, then try again\./,
+      pulumi: /could not reach Tuco \(ECONNREFUSED.*\)\. Check TUCO_API_URL \(Pulumi config tuco:apiUrl\) and the network, then try again\./,
+    },
   },
   { name: "no answer (timeout)", fault: { kind: "hang" }, outcome: "retried" },
   { name: "answer lost after the change was made", fault: { kind: "commit-then-drop" }, outcome: "retried", createNotice: replacedTwin("its answer was lost \\(no connection \\(\\w+\\)\\)") },
@@ -98,4 +101,10 @@ export async function deadUrl(): Promise<string> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
+}
+
+/** A row's expected failure message at one front end. */
+export function messageAt(row: ApiFault, frontEnd: "cli" | "pulumi"): RegExp {
+  const message = row.message!;
+  return message instanceof RegExp ? message : message[frontEnd];
 }

@@ -73,7 +73,7 @@ describe("webhookProvider serialized from a project that installed the package t
       pulumi.runtime.serializeFunction(() => webhookProvider, { allowSecrets: true }).then((sf) => process.stdout.write(sf.text));
     `;
     const { stdout: text, stderr } = await run(process.execPath, ["-e", script], { cwd: consumer, env: { ...process.env, TUCO_API_KEY: KEY } });
-    expect(stderr).toContain(path.join(consumer, "node_modules", "tuco-webhooks", "dist", "pulumi", "engine.js"));
+    expect(stderr).toContain(path.join(consumer, "node_modules", "tuco-webhooks", "dist", "pulumi", "provider-runtime.js"));
     expect(Buffer.byteLength(text)).toBeLessThan(4096);
     expect(text).toContain('require("tuco-webhooks/pulumi/engine")');
     expect(text).not.toContain(KEY);

@@ -5,7 +5,7 @@
  * Each row says what the message must show of the value and the fix it must give; the field's
  * name per boundary comes from `FIELDS`.
  */
-import { showValue } from "../../src/webhook/spec";
+import { showValue } from "../../src/private/text";
 
 /** Where a user can give input. `flags` = the `delete`/`prune`/`list` command-line flags. */
 export type Boundary = "model" | "pulumi" | "cli" | "flags" | "cdktf";

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { PartialApplyError, changedFields, check, diff } from "../../src/pulumi/engine";
+import { PartialApplyError, changedFields, check, diff } from "../../src/pulumi/provider-runtime";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const state = { url: "https://hooks.example.com/tuco", events: ["message.reply", "message.sent"], name: "crm", description: null, isActive: true, healthCheck: "fail" };

@@ -13,7 +13,8 @@ import { startEmulator, type RunningEmulator } from "../../src/emulator";
 import { diffWebhook } from "../../src/webhook/diff";
 import { createWebhook, reconcileWebhook } from "../../src/webhook/lifecycle";
 import { parseOwnerTag, withOwnerTag } from "../../src/webhook/ownership";
-import { parseWebhookSpec, showValue, validateWebhookSpec, type WebhookSpec } from "../../src/webhook/spec";
+import { showValue } from "../../src/private/text";
+import { parseWebhookSpec, validateWebhookSpec, type WebhookSpec } from "../../src/webhook/spec";
 import { ownerPartArb, specInputArb } from "../helpers/arbitraries";
 
 let emulator: RunningEmulator;
@@ -31,7 +32,7 @@ afterAll(async () => {
 
 /** The valid specs among the generated inputs: the premise of every property below. */
 const validSpecs: fc.Arbitrary<WebhookSpec> = specInputArb
-  .map((input) => validateWebhookSpec(input).spec)
+  .map((input) => validateWebhookSpec(input).value)
   .filter((spec): spec is WebhookSpec => spec !== undefined);
 
 /** What Tuco could answer for a spec: events in any order with duplicates, a cleared description as null or "". */
@@ -45,7 +46,7 @@ const readBackOf = (spec: WebhookSpec) =>
 describe("the shared model (properties)", () => {
   it("mostly generates valid specs, so the properties below are not vacuous", () => {
     const sample = fc.sample(specInputArb, { numRuns: 300, seed: 6 });
-    const valid = sample.filter((input) => validateWebhookSpec(input).spec !== undefined).length;
+    const valid = sample.filter((input) => validateWebhookSpec(input).value !== undefined).length;
     expect(valid / sample.length).toBeGreaterThan(0.7);
   });
 
@@ -54,13 +55,13 @@ describe("the shared model (properties)", () => {
     fc.assert(
       fc.property(fc.record({ url: anyField, events: anyField, name: anyField, description: anyField, isActive: anyField }, { requiredKeys: [] }), (input) => {
         const result = validateWebhookSpec(input);
-        for (const f of result.failures) {
+        for (const f of result.problems) {
           const shown = f.field === "url" ? showValue(f.value) : showValue(input[f.field]);
           expect(f.message.startsWith(`${f.field} ${shown} `), f.message).toBe(true);
           expect(f.message).not.toMatch(/[\r\n\u2028\u2029]/);
           expect(f.message).toMatch(/: .{8,}/); // a fix follows the colon
         }
-        if (result.spec) expect(parseWebhookSpec(result.spec)).toEqual(result.spec);
+        if (result.value) expect(parseWebhookSpec(result.value)).toEqual(result.value);
       }),
       { numRuns: 400 },
     );

@@ -7,8 +7,8 @@ const good = { url: "https://hooks.example.com/tuco", events: ["message.sent"], 
 
 function failureOf(input: Record<string, unknown>) {
   const result = validateWebhookSpec(input);
-  expect(result.spec).toBeUndefined();
-  return result.failures;
+  expect(result.value).toBeUndefined();
+  return result.problems;
 }
 
 describe("webhook spec validation", () => {
@@ -25,7 +25,7 @@ describe("webhook spec validation", () => {
 
   it("accepts plain http only for loopback hosts", () => {
     for (const url of ["http://localhost:8080/x", "http://127.0.0.1:9/x", "http://[::1]:8080/", "http://api.localhost/x"]) {
-      expect(validateWebhookSpec({ ...good, url }).failures, url).toEqual([]);
+      expect(validateWebhookSpec({ ...good, url }).problems, url).toEqual([]);
     }
   });
 
@@ -114,8 +114,8 @@ describe("webhook spec validation", () => {
         }),
         (input) => {
           const first = validateWebhookSpec(input);
-          if (first.spec === undefined) return; // fc.webUrl may produce URLs with user:pass@, which we reject
-          expect(parseWebhookSpec(first.spec)).toEqual(first.spec);
+          if (first.value === undefined) return; // fc.webUrl may produce URLs with user:pass@, which we reject
+          expect(parseWebhookSpec(first.value)).toEqual(first.value);
         },
       ),
     );

@@ -1,8 +1,10 @@
-import { TucoNotFoundError } from "../../api/errors";
+import { deleteWebhook } from "../../webhook/lifecycle";
 import { checkOwnerPart } from "../../webhook/ownership";
+import { deleteOwned } from "../../webhook/prune";
 import { checkWebhookId } from "../../webhook/spec";
-import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, apiEnvironmentHelp } from "../args";
-import { findOwned } from "../owned";
+import { apiEnvironmentHelp, clientFromEnv, defineCommand } from "../command";
+import { UsageError, parseFlags } from "../flags";
+import { printJson, printText } from "../output";
 
 const HELP = `
 Usage: tuco-webhooks delete (--stack S --key K | --id ID) [--json]
@@ -30,50 +32,35 @@ export const command = defineCommand("delete", "delete the webhook(s) of one own
   const byOwner = values.stack !== undefined || values.key !== undefined;
   if (byOwner && values.id !== undefined) throw new UsageError("--id and --stack/--key were both given: pass --stack S --key K, or --id ID");
   if (!byOwner && values.id === undefined) throw new UsageError("nothing to delete: pass --stack S --key K, or --id ID");
+  let owner: { stack: string; key: string } | undefined;
+  let id: string | undefined;
   if (byOwner) {
     if (values.stack === undefined) throw new UsageError("--key given without --stack: pass both --stack S --key K");
     if (values.key === undefined) throw new UsageError("--stack given without --key: pass both --stack S --key K (use `tuco-webhooks prune` for a whole stack)");
-    try {
-      checkOwnerPart("stack", values.stack);
-      checkOwnerPart("key", values.key);
-    } catch (err) {
-      throw new UsageError(`--${(err as Error).message}`);
-    }
+    const stack = checkOwnerPart("stack", values.stack, "--stack");
+    const key = checkOwnerPart("key", values.key, "--key");
+    const problem = stack.problems[0] ?? key.problems[0];
+    if (problem) throw new UsageError(problem.message);
+    owner = { stack: values.stack, key: values.key };
   } else {
-    const problem = checkWebhookId("--id", values.id);
-    if (problem) throw new UsageError(problem);
+    const checked = checkWebhookId("--id", values.id);
+    if (checked.value === undefined) throw new UsageError(checked.problems[0].message);
+    id = checked.value;
   }
 
   const client = clientFromEnv(log);
-  const result: DeleteResult = { deleted: [], alreadyGone: false };
+  let result: DeleteResult;
   try {
-    if (byOwner) {
-      const owned = findOwned(await client.list(), { stack: values.stack as string, key: values.key as string });
-      for (const t of owned) {
-        try {
-          await client.delete(t.webhook.id);
-          result.deleted.push({ id: t.webhook.id, name: t.webhook.name });
-          log(`deleted webhook ${t.webhook.id} (${JSON.stringify(t.webhook.name)})`);
-        } catch (err) {
-          if (!(err instanceof TucoNotFoundError)) throw err;
-          log(`webhook ${t.webhook.id} was already gone`);
-        }
-      }
-      if (result.deleted.length === 0) {
-        (result as { alreadyGone: boolean }).alreadyGone = true;
-        log(`no webhook marked stack=${values.stack} key=${values.key}: already gone`);
-      }
+    if (owner) {
+      const deleted = (await deleteOwned(client, owner, log)).map(({ id: deletedId, name }) => ({ id: deletedId, name }));
+      if (deleted.length === 0) log(`no webhook marked stack=${owner.stack} key=${owner.key}: already gone`);
+      result = { deleted, alreadyGone: deleted.length === 0 };
+    } else if ((await deleteWebhook(client, id!)) === "deleted") {
+      log(`deleted webhook ${id}`);
+      result = { deleted: [{ id: id!, name: null }], alreadyGone: false };
     } else {
-      const id = (values.id as string).trim();
-      try {
-        await client.delete(id);
-        result.deleted.push({ id, name: null });
-        log(`deleted webhook ${id}`);
-      } catch (err) {
-        if (!(err instanceof TucoNotFoundError)) throw err;
-        (result as { alreadyGone: boolean }).alreadyGone = true;
-        log(`webhook ${id} does not exist: already gone`);
-      }
+      log(`webhook ${id} does not exist: already gone`);
+      result = { deleted: [], alreadyGone: true };
     }
   } finally {
     await client.close();

@@ -1,13 +1,8 @@
-import type { TucoClient } from "../../api/client";
-import { TucoNotFoundError } from "../../api/errors";
-import type { UpdateWebhookInput } from "../../api/types";
-import { readSynthesizedStack, type DeclaredWebhook, type SynthesizedStack } from "../../cdktf/synthesized-stack";
-import { diffWebhook } from "../../webhook/diff";
-import { withOwnerTag } from "../../webhook/ownership";
-import type { WebhookField } from "../../webhook/spec";
-import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, apiEnvironmentHelp } from "../args";
-import { oldestFirst, tagged, type TaggedWebhook } from "../owned";
-import { applyWebhook, parseApplyRequest } from "./apply";
+import { readSynthesizedStack } from "../../cdktf/synthesized-stack";
+import { checkDrift, fixDrift, type DriftEntry, type DriftReport } from "../../webhook/drift";
+import { apiEnvironmentHelp, clientFromEnv, defineCommand } from "../command";
+import { UsageError, parseFlags } from "../flags";
+import { printJson, printText, withhold } from "../output";
 
 const HELP = `
 Usage: tuco-webhooks drift <cdktf.out/stacks/NAME | .../cdk.tf.json> [--fix] [--json]
@@ -37,49 +32,6 @@ ${apiEnvironmentHelp(true)}
 Exit codes: 0 in sync (or everything fixed with --fix), 2 drift found, 1 error (bad file, API failure).
 `;
 
-/** One declared or owned webhook and how it compares. */
-export interface DriftEntry {
-  readonly key: string;
-  readonly status: "in-sync" | "drifted" | "missing" | "undeclared" | "duplicate";
-  /** The live webhook's id (null when missing). */
-  readonly id: string | null;
-  readonly changes: { field: WebhookField; live: unknown; declared: unknown }[];
-}
-
-/** The whole comparison of a stack. */
-export interface DriftReport {
-  readonly stack: string;
-  readonly file: string;
-  readonly inSync: boolean;
-  readonly webhooks: DriftEntry[];
-}
-
-/** Compares a synthesized stack with the live workspace. Reads only. */
-export async function checkDrift(client: Pick<TucoClient, "list">, declared: SynthesizedStack): Promise<DriftReport> {
-  const owned = tagged(await client.list())
-    .filter((t) => t.owner?.stack === declared.stack)
-    .sort(oldestFirst);
-  const byKey = new Map<string, TaggedWebhook[]>();
-  for (const t of owned) byKey.set(t.owner!.key, [...(byKey.get(t.owner!.key) ?? []), t]);
-  const entries: DriftEntry[] = [];
-  for (const want of declared.webhooks) {
-    const [live, ...duplicates] = byKey.get(want.key) ?? [];
-    byKey.delete(want.key);
-    if (!live) {
-      entries.push({ key: want.key, status: "missing", id: null, changes: [] });
-      continue;
-    }
-    const diff = diffWebhook(want, { ...live.webhook, description: live.description });
-    const changes = diff.changed.map((field) => ({ field, live: field === "description" ? live.description : live.webhook[field], declared: want[field] }));
-    entries.push({ key: want.key, status: changes.length ? "drifted" : "in-sync", id: live.webhook.id, changes });
-    for (const dup of duplicates) entries.push({ key: want.key, status: "duplicate", id: dup.webhook.id, changes: [] });
-  }
-  for (const [key, lives] of [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    for (const live of lives) entries.push({ key, status: "undeclared", id: live.webhook.id, changes: [] });
-  }
-  return { stack: declared.stack, file: declared.file, inSync: entries.every((e) => e.status === "in-sync"), webhooks: entries };
-}
-
 function show(value: unknown): string {
   return JSON.stringify(value);
 }
@@ -106,34 +58,6 @@ export function formatDrift(report: DriftReport): string {
   return lines.join("\n");
 }
 
-/** Puts the live state back to the declaration. Every step is idempotent; a webhook already gone counts as deleted. */
-export async function fixDrift(client: TucoClient, declared: SynthesizedStack, report: DriftReport, log: (m: string) => void): Promise<void> {
-  const byKey = new Map<string, DeclaredWebhook>(declared.webhooks.map((w) => [w.key, w]));
-  for (const e of report.webhooks) {
-    if (e.status === "drifted") {
-      const want = byKey.get(e.key)!;
-      const patch: { -readonly [K in keyof UpdateWebhookInput]: UpdateWebhookInput[K] } = {};
-      for (const c of e.changes) {
-        if (c.field === "description") patch.description = withOwnerTag(want.description, { stack: want.stack, key: want.key });
-        else (patch as Record<string, unknown>)[c.field] = want[c.field];
-      }
-      await client.update(e.id!, patch);
-      log(`patched webhook ${e.key} (${e.id}): ${e.changes.map((c) => c.field).join(", ")}`);
-    } else if (e.status === "undeclared" || e.status === "duplicate") {
-      try {
-        await client.delete(e.id!);
-      } catch (err) {
-        if (!(err instanceof TucoNotFoundError)) throw err;
-      }
-      log(`deleted webhook ${e.key} (${e.id}): ${e.status}`);
-    } else if (e.status === "missing") {
-      const req = await parseApplyRequest(byKey.get(e.key), `declaration of ${e.key} in ${declared.file}`);
-      const result = await applyWebhook(client, req, log);
-      log(`${result.action} webhook ${e.key} (${result.id})${result.sealedSecretPath ? `; secret sealed to ${result.sealedSecretPath}` : ""}`);
-    }
-  }
-}
-
 export const command = defineCommand("drift", "compare a synthesized CDKTF stack with the live webhooks (exit 2 on drift)", HELP, async (args, log) => {
   const { values, positionals } = parseFlags("drift", args, { fix: { type: "boolean" }, json: { type: "boolean" } }, true);
   if (positionals.length !== 1) {
@@ -142,16 +66,17 @@ export const command = defineCommand("drift", "compare a synthesized CDKTF stack
   const declared = readSynthesizedStack(positionals[0]);
   const client = clientFromEnv(log);
   try {
-    const report = await checkDrift(client, declared);
+    const report = await checkDrift(client, declared.stack, declared.webhooks);
+    const shown = (r: DriftReport) => ({ stack: r.stack, file: declared.file, inSync: r.inSync, webhooks: r.webhooks });
     if (report.inSync || !values.fix) {
-      if (values.json) printJson({ ...report, fixed: false });
+      if (values.json) printJson({ ...shown(report), fixed: false });
       else printText(formatDrift(report));
       return report.inSync ? 0 : 2;
     }
     if (!values.json) printText(formatDrift(report));
-    await fixDrift(client, declared, report, log);
-    const after = await checkDrift(client, declared);
-    if (values.json) printJson({ ...after, fixed: after.inSync, before: report });
+    await fixDrift(client, declared.webhooks, report, { log, onSecret: withhold });
+    const after = await checkDrift(client, declared.stack, declared.webhooks);
+    if (values.json) printJson({ ...shown(after), fixed: after.inSync, before: shown(report) });
     else printText(after.inSync ? `Fixed: stack "${after.stack}" is in sync.` : `Still drifting after --fix:\n${formatDrift(after)}`);
     return after.inSync ? 0 : 2;
   } finally {

@@ -1,6 +1,6 @@
 import type { CliCommand } from "../command";
 import { startEmulator, type EmulatorOptions } from "../../emulator";
-import { UsageError, parseStrictFlags } from "../args";
+import { UsageError, parseStrictFlags } from "../flags";
 
 const HELP = `Usage: tuco-webhooks emulator [options]
 

@@ -1,7 +1,7 @@
-import type { Owner } from "../../webhook/ownership";
-import { checkOwnerPart } from "../../webhook/ownership";
-import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, apiEnvironmentHelp } from "../args";
-import { tagged } from "../owned";
+import { checkOwnerPart, readOwners, type Owner } from "../../webhook/ownership";
+import { apiEnvironmentHelp, clientFromEnv, defineCommand } from "../command";
+import { UsageError, parseFlags } from "../flags";
+import { printJson, printText } from "../output";
 
 const HELP = `
 Usage: tuco-webhooks list [--stack S] [--json]
@@ -33,16 +33,13 @@ export interface ListedWebhook {
 export const command = defineCommand("list", "list the workspace's webhooks and who owns them", HELP, async (args, log) => {
   const { values } = parseFlags("list", args, { stack: { type: "string" }, json: { type: "boolean" } });
   if (values.stack !== undefined) {
-    try {
-      checkOwnerPart("stack", values.stack);
-    } catch (err) {
-      throw new UsageError(`--${(err as Error).message}`);
-    }
+    const stack = checkOwnerPart("stack", values.stack, "--stack");
+    if (stack.value === undefined) throw new UsageError(stack.problems[0].message);
   }
   const client = clientFromEnv(log);
   let rows: ListedWebhook[];
   try {
-    rows = tagged(await client.list())
+    rows = readOwners(await client.list())
       .filter((t) => values.stack === undefined || t.owner?.stack === values.stack)
       .map(({ webhook: w, description, owner }) => ({
         id: w.id,

@@ -1,7 +1,8 @@
-import { TucoNotFoundError } from "../../api/errors";
 import { checkOwnerPart } from "../../webhook/ownership";
-import { UsageError, clientFromEnv, defineCommand, parseFlags, printJson, printText, apiEnvironmentHelp } from "../args";
-import { oldestFirst, tagged } from "../owned";
+import { pruneStack, type RemovedWebhook } from "../../webhook/prune";
+import { apiEnvironmentHelp, clientFromEnv, defineCommand } from "../command";
+import { UsageError, parseFlags } from "../flags";
+import { printJson, printText } from "../output";
 
 const HELP = `
 Usage: tuco-webhooks prune --stack S --keep k1,k2,... [--json]
@@ -20,11 +21,7 @@ Exit codes: 0 done (also when nothing was left to prune), 1 error.
 `;
 
 /** One webhook `prune` deleted or kept. */
-export interface PruneEntry {
-  readonly id: string;
-  readonly name: string;
-  readonly key: string;
-}
+export type PruneEntry = RemovedWebhook;
 
 export const command = defineCommand("prune", "delete a stack's webhooks whose keys it no longer declares", HELP, async (args, log) => {
   const { values } = parseFlags("prune", args, { stack: { type: "string" }, keep: { type: "string" }, json: { type: "boolean" } });
@@ -32,47 +29,23 @@ export const command = defineCommand("prune", "delete a stack's webhooks whose k
   if (values.keep === undefined) {
     throw new UsageError('--keep is missing: pass the keys the stack still declares, e.g. --keep crm,billing (--keep "" deletes every webhook of the stack)');
   }
-  try {
-    checkOwnerPart("stack", values.stack);
-  } catch (err) {
-    throw new UsageError(`--${(err as Error).message}`);
-  }
+  const stack = checkOwnerPart("stack", values.stack, "--stack");
+  if (stack.value === undefined) throw new UsageError(stack.problems[0].message);
   const keep = new Set(values.keep.split(",").map((k) => k.trim()).filter((k) => k !== ""));
   for (const key of keep) {
-    try {
-      checkOwnerPart("key", key);
-    } catch (err) {
-      throw new UsageError(`--keep: ${(err as Error).message}`);
-    }
+    const checked = checkOwnerPart("key", key);
+    if (checked.value === undefined) throw new UsageError(`--keep: ${checked.problems[0].message}`);
   }
 
   const client = clientFromEnv(log);
-  const deleted: PruneEntry[] = [];
-  const kept: PruneEntry[] = [];
+  let result: { deleted: PruneEntry[]; kept: PruneEntry[] };
   try {
-    const ours = tagged(await client.list())
-      .filter((t) => t.owner?.stack === values.stack)
-      .sort(oldestFirst);
-    for (const t of ours) {
-      const entry = { id: t.webhook.id, name: t.webhook.name, key: t.owner?.key as string };
-      if (keep.has(entry.key)) {
-        kept.push(entry);
-        continue;
-      }
-      try {
-        await client.delete(entry.id);
-        deleted.push(entry);
-        log(`deleted webhook ${entry.id} (${JSON.stringify(entry.name)}, key ${entry.key}): stack ${values.stack} no longer declares it`);
-      } catch (err) {
-        if (!(err instanceof TucoNotFoundError)) throw err;
-        log(`webhook ${entry.id} (key ${entry.key}) was already gone`);
-      }
-    }
+    result = await pruneStack(client, stack.value, keep, log);
   } finally {
     await client.close();
   }
-  if (deleted.length === 0) log(`nothing to prune in stack ${values.stack}`);
-  if (values.json) printJson({ deleted, kept });
-  else printText(deleted.length ? deleted.map((d) => `deleted ${d.id} (key ${d.key})`).join("\n") : "nothing to prune");
+  if (result.deleted.length === 0) log(`nothing to prune in stack ${stack.value}`);
+  if (values.json) printJson(result);
+  else printText(result.deleted.length ? result.deleted.map((d) => `deleted ${d.id} (key ${d.key})`).join("\n") : "nothing to prune");
   return 0;
 });

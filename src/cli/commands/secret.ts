@@ -1,5 +1,7 @@
 import { OpenSealedSecretError, checkOutputPath, openSealedSecret, parseIdentityFile, parseRecipients, sealSecret, writePrivateFile } from "../../secrets";
-import { UsageError, defineCommand, parseFlags, printText, withhold } from "../args";
+import { defineCommand } from "../command";
+import { UsageError, parseFlags } from "../flags";
+import { printText, withhold } from "../output";
 import { MAX_INPUT_FILE_BYTES, readInputFile } from "../files";
 
 const HELP = `
@@ -42,8 +44,8 @@ async function open(args: readonly string[], log: (m: string) => void): Promise<
   let out: string | undefined;
   if (values.out !== undefined) {
     const checked = checkOutputPath("--out", values.out, "webhook-secret.txt");
-    if ("problem" in checked) throw new UsageError(checked.problem);
-    out = checked.path;
+    if (checked.value === undefined) throw new UsageError(checked.problems[0].message);
+    out = checked.value;
   }
   const identities: string[] = [];
   for (const path of identityFiles) {

@@ -1,33 +1,26 @@
 /**
- * The Webhook dynamic provider's implementation. The serialized `webhookProvider` loads this
+ * What the Webhook dynamic provider runs. The serialized `webhookProvider` (provider.ts) loads this
  * module at run time inside Pulumi's dynamic-provider host (`require("tuco-webhooks/pulumi/engine")`),
  * so `refresh` and `destroy` always run the installed code, never a copy frozen in state.
- * It maps the engine's calls onto the shared model (`webhook/`) and the API client (`api/`).
+ * It maps the engine's calls onto the shared model (`webhook/`) and the API client (`api/`), and
+ * adds only what is Pulumi's own: preview's unknown values, the config keys, partial creates.
  */
-import { TucoClient, parseTimeoutMs, resolveApiConfig } from "../api/client";
-import { TucoError, TucoNotFoundError } from "../api/errors";
+import { TucoClient } from "../api/client";
+import { parseTimeoutMs, resolveApiConfig, type ApiSettingNames } from "../api/config";
+import { TucoError } from "../api/errors";
 import type { Webhook } from "../api/types";
 import { diffWebhook } from "../webhook/diff";
-import { HEALTH_CHECK_POLICIES, HealthCheckFailedError, checkHealthCheckPolicy, runHealthCheck, SKIPPED_HEALTH_CHECK, type HealthCheckOutcome, type HealthCheckPolicy } from "../webhook/health";
-import { createWebhook, PartialCreateError, reconcileWebhook } from "../webhook/lifecycle";
-import { checkWebhookId, normalizeEvents, validateWebhookSpec, type WebhookSpec } from "../webhook/spec";
-
-/** The resource's inputs after `check`: the normalized spec plus the provider's own settings. */
-export interface WebhookInputs {
-  readonly url: string;
-  readonly events: string[];
-  readonly name: string;
-  readonly description: string | null;
-  readonly isActive: boolean;
-  readonly healthCheck: HealthCheckPolicy;
-  readonly adoptId: string | null;
-}
+import { DEFAULT_HEALTH_CHECK_POLICY, HEALTH_CHECK_POLICIES, HealthCheckFailedError, SKIPPED_HEALTH_CHECK, checkHealthCheckPolicy, runHealthCheck, type HealthCheckOutcome, type HealthCheckPolicy } from "../webhook/health";
+import { PartialCreateError, createWebhook, deleteWebhook, reconcileWebhook } from "../webhook/lifecycle";
+import { checkWebhookId, normalizeEvents, parseWebhookSpec, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../webhook/spec";
 
 /** The last health-check, as the resource reports it. */
 export type LastHealthCheck = HealthCheckOutcome;
 
-/** Every output of the resource. No value is ever undefined: the real host rejects undefined. */
-export interface WebhookOutputs extends WebhookInputs {
+/** Every output of the resource: the webhook's fields, Tuco's own values, and the provider's settings. No value is ever undefined: the real host rejects undefined. */
+export interface WebhookOutputs extends WebhookSpec {
+  readonly healthCheck: HealthCheckPolicy;
+  readonly adoptId: string | null;
   readonly webhookId: string;
   readonly failureCount: number;
   readonly lastTriggeredAt: string | null;
@@ -40,26 +33,33 @@ export interface WebhookOutputs extends WebhookInputs {
   readonly secret: string;
 }
 
-/** Where the engine reads its settings: Pulumi config first, then the environment. */
-export interface EngineSettings {
+/** Where the runtime reads its settings: Pulumi config first, then the environment. */
+export interface RuntimeSettings {
   readonly apiKey?: string;
   readonly apiUrl?: string;
   /** `tuco:timeoutMs` as configured (text); validated when the client is made. */
   readonly timeoutMs?: string;
 }
 
-/** The subset of Pulumi's dynamic `Config` the engine reads. */
+/** The subset of Pulumi's dynamic `Config` the runtime reads. */
 export interface ConfigSource {
   get(key: string): string | undefined;
 }
 
+/** How the client's messages name its settings for a Pulumi user. */
+const PULUMI_SETTING_NAMES: ApiSettingNames = {
+  apiUrl: "TUCO_API_URL (Pulumi config tuco:apiUrl)",
+  apiKey: "TUCO_API_KEY (or the tuco:apiKey Pulumi config, as a secret)",
+  timeoutMs: "TUCO_TIMEOUT_MS (Pulumi config tuco:timeoutMs)",
+};
+
 /** Pulumi's marker for a value not known during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-/** Fields whose change `diff` reports; all are patched in place, none forces a replacement. */
-const DIFFED_FIELDS = ["url", "events", "name", "description", "isActive", "healthCheck"] as const;
+/** The spec's fields, in the order `diff` reports them. */
+const SPEC_FIELDS: readonly WebhookField[] = ["url", "events", "name", "description", "isActive"];
 
 /** Valid stand-ins validated in place of values not known yet (preview), so only known values can fail. */
-const PLACEHOLDERS: Readonly<Record<keyof WebhookSpec, unknown>> = {
+const PLACEHOLDERS: Readonly<Record<WebhookField, unknown>> = {
   url: "https://unknown.invalid/",
   events: ["message.sent"],
   name: "unknown",
@@ -67,7 +67,7 @@ const PLACEHOLDERS: Readonly<Record<keyof WebhookSpec, unknown>> = {
   isActive: true,
 };
 
-let settings: EngineSettings = {};
+let settings: RuntimeSettings = {};
 let client: TucoClient | undefined;
 let warnSink: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`);
 
@@ -86,7 +86,7 @@ export function configure(req: { config?: ConfigSource } | undefined): void {
 }
 
 /** Replaces the settings (explicit values win over TUCO_API_KEY / TUCO_API_URL / TUCO_TIMEOUT_MS) and drops the cached client. */
-export function setSettings(next: EngineSettings): void {
+export function setSettings(next: RuntimeSettings): void {
   settings = next;
   const old = client;
   client = undefined;
@@ -108,7 +108,8 @@ export function setWarn(sink: (message: string) => void): (message: string) => v
 function api(): TucoClient {
   if (client === undefined) {
     const timeoutMs = settings.timeoutMs === undefined ? undefined : parseTimeoutMs(settings.timeoutMs, "Pulumi config tuco:timeoutMs", "run `pulumi config set tuco:timeoutMs` with");
-    client = new TucoClient(resolveApiConfig({ apiKey: settings.apiKey, apiUrl: settings.apiUrl, timeoutMs }, process.env));
+    const config = resolveApiConfig({ apiKey: settings.apiKey, apiUrl: settings.apiUrl, timeoutMs }, process.env, PULUMI_SETTING_NAMES);
+    client = new TucoClient({ ...config, settingNames: PULUMI_SETTING_NAMES });
   }
   return client;
 }
@@ -121,32 +122,28 @@ function isUnknown(value: unknown): boolean {
 
 /** Validates inputs with the shared model; unknown values (preview) are passed through unchecked. */
 export async function check(_olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
-  const failures: { property: string; reason: string }[] = [];
   const probe: Props = {};
-  for (const [field, placeholder] of Object.entries(PLACEHOLDERS)) {
-    probe[field] = isUnknown(news[field]) ? placeholder : news[field];
-  }
-  const result = validateWebhookSpec(probe);
-  for (const f of result.failures) failures.push({ property: f.field, reason: f.message });
-
-  const policy = news.healthCheck ?? "fail";
-  const policyProblem = isUnknown(policy) ? undefined : checkHealthCheckPolicy(news.healthCheck);
-  if (policyProblem) failures.push({ property: "healthCheck", reason: policyProblem });
+  for (const [field, placeholder] of Object.entries(PLACEHOLDERS)) probe[field] = isUnknown(news[field]) ? placeholder : news[field];
+  const spec = validateWebhookSpec(probe);
+  const policy = isUnknown(news.healthCheck) ? undefined : checkHealthCheckPolicy(news.healthCheck);
   const adoptId = news.adoptId ?? null;
-  const adoptProblem = adoptId === null || isUnknown(adoptId) ? undefined : checkWebhookId("adoptId", adoptId);
-  if (adoptProblem) failures.push({ property: "adoptId", reason: `${adoptProblem}, or leave adoptId out to create a new webhook` });
-  if (failures.length > 0 || result.spec === undefined) return { inputs: news, failures };
+  const adopt = adoptId === null || isUnknown(adoptId) ? undefined : checkWebhookId("adoptId", adoptId);
+  const failures = [
+    ...spec.problems.map((p) => ({ property: p.field, reason: p.message })),
+    ...(policy?.problems ?? []).map((p) => ({ property: "healthCheck", reason: p.message })),
+    ...(adopt?.problems ?? []).map((p) => ({ property: "adoptId", reason: `${p.message}, or leave adoptId out to create a new webhook` })),
+  ];
+  if (failures.length > 0 || spec.value === undefined) return { inputs: news, failures };
 
-  const spec = result.spec;
-  const keep = (field: keyof WebhookSpec, value: unknown): unknown => (isUnknown(news[field]) ? news[field] : value);
+  const keep = (field: WebhookField, value: unknown): unknown => (isUnknown(news[field]) ? news[field] : value);
   const inputs: Props = {
-    url: keep("url", spec.url),
-    events: keep("events", spec.events),
-    name: keep("name", spec.name),
-    description: keep("description", spec.description),
-    isActive: keep("isActive", spec.isActive),
-    healthCheck: policy,
-    adoptId: typeof adoptId === "string" ? adoptId.trim() : adoptId,
+    url: keep("url", spec.value.url),
+    events: keep("events", spec.value.events),
+    name: keep("name", spec.value.name),
+    description: keep("description", spec.value.description),
+    isActive: keep("isActive", spec.value.isActive),
+    healthCheck: policy?.value ?? news.healthCheck,
+    adoptId: adopt?.value ?? adoptId,
   };
   return { inputs, failures: [] };
 }
@@ -156,45 +153,30 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<{ cha
   return { changes: changedFields(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
 }
 
-/** The fields that differ between state and inputs, in a fixed order. */
+/**
+ * The fields that differ between state and inputs, in a fixed order: the spec's fields as the shared
+ * `diffWebhook` compares them (event order, duplicates and null vs "" never count), then the
+ * health-check policy. A value unknown during preview counts as a change.
+ */
 export function changedFields(olds: Props, news: Props): string[] {
-  const changed: string[] = [];
-  for (const field of DIFFED_FIELDS) {
-    if (isUnknown(news[field])) {
-      changed.push(field);
-      continue;
-    }
-    const before = olds[field];
-    const after = field === "healthCheck" ? (news[field] ?? "fail") : news[field];
-    const same =
-      field === "events"
-        ? sameEvents(before, after)
-        : field === "description"
-          ? (before ?? "") === (after ?? "")
-          : field === "isActive"
-            ? (before ?? true) === (after ?? true)
-            : before === after;
-    if (!same) changed.push(field);
-  }
-  return changed;
-}
-
-function sameEvents(a: unknown, b: unknown): boolean {
-  if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
-  const x = normalizeEvents(a as string[]);
-  const y = normalizeEvents(b as string[]);
-  return x.length === y.length && x.every((e, i) => e === y[i]);
+  const asSpec = (p: Props) =>
+    ({ url: p.url, events: Array.isArray(p.events) ? p.events : [], name: p.name, description: p.description ?? null, isActive: p.isActive ?? true }) as WebhookSpec;
+  const changed = new Set<string>(diffWebhook(asSpec(news), asSpec(olds)).changed);
+  const fields: string[] = SPEC_FIELDS.filter((field) => isUnknown(news[field]) || changed.has(field));
+  const policy = news.healthCheck ?? DEFAULT_HEALTH_CHECK_POLICY;
+  if (isUnknown(policy) || policy !== olds.healthCheck) fields.push("healthCheck");
+  return fields;
 }
 
 /** An error the host reports as a partial create/update: the webhook exists and these properties go into state. */
-export class PartialApplyError extends Error {
+export class PartialApplyError extends TucoError {
+  readonly code = "PARTIAL_APPLY";
   readonly id: string;
   readonly reasons: string[];
   // A private field behind a getter: the properties hold the secret, and logging or serializing the error must not show it.
   readonly #properties: Props;
   constructor(message: string, id: string, properties: Props) {
     super(message);
-    this.name = "PartialApplyError";
     this.id = id;
     this.#properties = properties;
     this.reasons = [message];
@@ -206,22 +188,21 @@ export class PartialApplyError extends Error {
   }
 }
 
-function parseSpec(inputs: Props): WebhookSpec {
-  const result = validateWebhookSpec(inputs);
-  if (result.spec === undefined) throw new TucoError("INVALID_SPEC", `Invalid webhook: ${result.failures.map((f) => f.message).join("; ")}`);
-  return result.spec;
+/** A webhook the stack refers to is not in Tuco (an `adoptId`, or one deleted outside Pulumi). */
+export class WebhookMissingError extends TucoError {
+  readonly code = "ADOPT_FAILED";
 }
 
 function policyOf(inputs: Props): HealthCheckPolicy {
   const p = inputs.healthCheck;
-  return HEALTH_CHECK_POLICIES.includes(p as HealthCheckPolicy) ? (p as HealthCheckPolicy) : "fail";
+  return HEALTH_CHECK_POLICIES.includes(p as HealthCheckPolicy) ? (p as HealthCheckPolicy) : DEFAULT_HEALTH_CHECK_POLICY;
 }
 
 function toOutputs(webhook: Webhook, extra: { secret: string; healthCheck: HealthCheckPolicy; adoptId: string | null; lastHealthCheck: LastHealthCheck }): WebhookOutputs {
   return {
     webhookId: webhook.id,
     url: webhook.url,
-    events: normalizeEvents(webhook.events ?? []),
+    events: normalizeEvents(webhook.events ?? []) as WebhookSpec["events"],
     name: webhook.name,
     description: webhook.description ? webhook.description : null,
     isActive: webhook.isActive !== false,
@@ -286,14 +267,14 @@ function withProvider(outputs: WebhookOutputs, provider: unknown): Props {
  * later step failed, the error carries `id` and `properties`: the host reports a partial create.
  */
 export async function create(inputs: Props): Promise<{ id: string; outs: WebhookOutputs }> {
-  const spec = parseSpec(inputs);
+  const spec = parseWebhookSpec(inputs);
   const healthCheck = policyOf(inputs);
   const adoptId = typeof inputs.adoptId === "string" && inputs.adoptId !== "" ? inputs.adoptId : null;
   let outputs: WebhookOutputs;
   if (adoptId !== null) {
     const live = await api().tryGet(adoptId);
     if (!live) {
-      throw new TucoError("NOT_FOUND", `adoptId ${JSON.stringify(adoptId)}: no such webhook in this API key's workspace. Check the id (tuco-webhooks list) or remove adoptId to create a new webhook.`);
+      throw new WebhookMissingError(`adoptId ${JSON.stringify(adoptId)}: no such webhook in this API key's workspace. Check the id (tuco-webhooks list) or remove adoptId to create a new webhook.`);
     }
     const { webhook } = await reconcileWebhook(api(), spec, live);
     warnSink(
@@ -336,10 +317,10 @@ function isOutcome(value: unknown): value is LastHealthCheck {
 
 /** PATCHes only what differs from the live webhook, then health-checks it again. */
 export async function update(id: string, olds: Props, news: Props): Promise<{ outs: WebhookOutputs }> {
-  const spec = parseSpec(news);
+  const spec = parseWebhookSpec(news);
   const live = await api().tryGet(id);
   if (!live) {
-    throw new TucoError("NOT_FOUND", `Webhook ${id} no longer exists in Tuco (deleted outside Pulumi). Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`);
+    throw new WebhookMissingError(`Webhook ${id} no longer exists in Tuco (deleted outside Pulumi). Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`);
   }
   const { webhook } = await reconcileWebhook(api(), spec, live);
   const outputs = toOutputs(webhook, {
@@ -353,10 +334,5 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
 
 /** Deletes the webhook; one that is already gone counts as deleted. */
 export async function remove(id: string, _props?: Props): Promise<void> {
-  try {
-    await api().delete(id);
-  } catch (err) {
-    if (err instanceof TucoNotFoundError) return;
-    throw err;
-  }
+  await deleteWebhook(api(), id);
 }

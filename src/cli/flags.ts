@@ -1,46 +1,11 @@
+/** Strict command-line flags: unknown flags, missing values and repeats are one usage error naming the fix. */
 import { parseArgs } from "node:util";
-import { DEFAULT_TIMEOUT_MS, HEALTH_CHECK_ENDPOINT_WAIT_MS, TucoClient } from "../api/client";
 import { TucoError } from "../api/errors";
-import { showValue } from "../webhook/spec";
-import type { CliCommand } from "./command";
+import { showValue } from "../private/text";
 
 /** The command line itself was wrong: a flag, its value, or a missing input. Raised before any API call. */
 export class UsageError extends TucoError {
-  constructor(message: string) {
-    super("CONFIG", message);
-  }
-}
-
-/** Strings that must never reach stdout or stderr (the API key, a one-time secret): replaced by `(withheld)`. */
-const withheld = new Set<string>();
-
-/** Registers a value that output must never show. Values shorter than 8 characters are ignored. */
-export function withhold(value: string | undefined): void {
-  if (value && value.length >= 8) withheld.add(value);
-}
-
-/** `text` with every withheld value replaced by `(withheld)`. */
-export function scrub(text: string): string {
-  let out = text;
-  for (const value of withheld) out = out.split(value).join("(withheld)");
-  return out;
-}
-
-/** Progress and diagnostics for one command, on stderr, prefixed with the command name. */
-export function logger(command: string): (message: string) => void {
-  return (message) => {
-    process.stderr.write(scrub(`tuco-webhooks ${command}: ${message}`.replace(/\r?\n/g, " ")) + "\n");
-  };
-}
-
-/** Writes the one JSON document of `--json` to stdout. */
-export function printJson(value: unknown): void {
-  process.stdout.write(scrub(JSON.stringify(value, null, 2)) + "\n");
-}
-
-/** Writes human-readable results to stdout. */
-export function printText(text: string): void {
-  process.stdout.write(scrub(text.endsWith("\n") ? text : `${text}\n`));
+  readonly code = "USAGE";
 }
 
 /** The flags a command takes, as node's `parseArgs` describes them. */
@@ -140,43 +105,4 @@ export function parseStrictFlags<F extends FlagSpec>(
     }
   }
   return { values: parsed.values as never, positionals: parsed.positionals };
-}
-
-/** The "Environment:" lines of a command's help; `healthChecks` when the command may send one. */
-export function apiEnvironmentHelp(healthChecks: boolean): string {
-  const extra = healthChecks ? `; a health-check gets ${HEALTH_CHECK_ENDPOINT_WAIT_MS} more` : "";
-  return `Environment: TUCO_API_KEY (required), TUCO_API_URL (default https://app.tuco.ai),\n  TUCO_TIMEOUT_MS (ms to wait for each answer, default ${DEFAULT_TIMEOUT_MS}${extra}).`;
-}
-
-/** The API client configured from TUCO_API_URL / TUCO_API_KEY / TUCO_TIMEOUT_MS, logging retries to stderr. */
-export function clientFromEnv(log: (message: string) => void): TucoClient {
-  withhold(process.env.TUCO_API_KEY);
-  return TucoClient.fromEnv({
-    // The client's reasons are short phrases ("answered 503 Service Unavailable"): the request is named here, once.
-    onRetry: (r) => log(`${r.method} ${r.path}: ${r.reason}; retry ${r.attempt} in ${r.delayMs} ms`),
-  });
-}
-
-/**
- * Builds a command: prints `help` for `--help`, otherwise runs `body`, turning any thrown error
- * into one line on stderr and exit code 1.
- */
-export function defineCommand(name: string, summary: string, help: string, body: (args: readonly string[], log: (message: string) => void) => Promise<number>): CliCommand {
-  return {
-    name,
-    summary,
-    async run(args) {
-      const log = logger(name);
-      if (args.includes("--help") || args.includes("-h")) {
-        printText(help.trim());
-        return 0;
-      }
-      try {
-        return await body(args, log);
-      } catch (err) {
-        log(`error: ${err instanceof Error ? err.message : String(err)}`);
-        return 1;
-      }
-    },
-  };
 }

@@ -1,0 +1,80 @@
+/**
+ * The contract between the `TucoWebhook` construct and what reads its synthesized output (the
+ * provisioners' CLI and `tuco-webhooks drift`): which trigger keys hold which JSON, how that JSON
+ * is written into a Terraform JSON string, and the exact commands the provisioners run. This
+ * module never imports cdktf, so the CLI can load it.
+ */
+import { declarationJson, type WebhookDeclaration } from "../webhook/declaration";
+
+/** The trigger key that holds a webhook's declaration (its wire JSON, see `webhookTriggerJson`). */
+export const WEBHOOK_TRIGGER = "tuco_webhook";
+/** The construct id of a stack's prune resource (a public contract: changing it re-runs the prune). */
+export const PRUNE_ID = "TucoWebhooksPrune";
+/** The trigger key that holds the prune resource's state (JSON of `DeclaredPrune`). */
+export const PRUNE_TRIGGER = "tuco_webhooks_prune";
+/** The environment variable that carries a webhook's declaration to `tuco-webhooks apply`. */
+export const SPEC_ENV = "TUCO_WEBHOOK_SPEC";
+
+/** The prune resource's state: the stack and every key it declares, sorted. */
+export interface DeclaredPrune {
+  readonly stack: string;
+  readonly keep: string[];
+}
+
+/**
+ * Makes JSON text safe inside a Terraform JSON string. Terraform evaluates every string of
+ * `*.tf.json` as a template (`${...}`, `%{...}`), and cdktf rewrites Terraform's own `$${`
+ * escape, so every `$` and `%` is written as the JSON escape `\u0024` / `\u0025` instead: the
+ * text stays valid JSON that any parser reads back to the same value, and holds no template.
+ */
+export function terraformSafeJson(json: string): string {
+  return json.replace(/\$/g, "\\u0024").replace(/%/g, "\\u0025");
+}
+
+/** Quotes one word for /bin/sh. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The canonical JSON of a declared webhook, as its trigger and TUCO_WEBHOOK_SPEC hold it: equal declarations give equal triggers. */
+export function webhookTriggerJson(declaration: WebhookDeclaration): string {
+  return terraformSafeJson(JSON.stringify(declarationJson(declaration)));
+}
+
+/** The canonical JSON of the prune declaration. */
+export function pruneJson(p: DeclaredPrune): string {
+  return terraformSafeJson(JSON.stringify({ stack: p.stack, keep: p.keep }));
+}
+
+/** The provisioner commands, given the CLI path: what the construct writes and the reader expects. */
+export const commands = {
+  apply: (cli: string) => `node ${shellQuote(cli)} apply`,
+  delete: (cli: string, stack: string, key: string) => `node ${shellQuote(cli)} delete ${deleteArgs(stack, key)}`,
+  prune: (cli: string, stack: string, keep: readonly string[]) => `node ${shellQuote(cli)} prune ${pruneArgs(stack, keep)}`,
+};
+
+/** The arguments of a webhook's destroy command. */
+export function deleteArgs(stack: string, key: string): string {
+  return `--stack ${shellQuote(stack)} --key ${shellQuote(key)}`;
+}
+
+/** The arguments of the prune command (`keep` empty: every webhook of the stack). */
+export function pruneArgs(stack: string, keep: readonly string[]): string {
+  return `--stack ${shellQuote(stack)} --keep ${shellQuote(keep.join(","))}`;
+}
+
+/** `node '<cli>' <subcommand> <rest>` as the construct writes it. */
+const CLI_COMMAND = /^node '(?:[^']|'\\'')*' (apply|delete|prune)(?: (.*))?$/s;
+/** A command that runs our CLI (its bin name, or the compiled entry point `dist/cli/main.js` the construct writes); another script's `main.js apply` is not ours. */
+const RUNS_TUCO_CLI = /(?:^|[\s'"/])(?:tuco-webhooks|dist\/cli\/main\.js'?)\s+(?:apply|delete|prune)\b/;
+
+/** The subcommand and the rest of a command the construct wrote, or undefined when it is not one. */
+export function parseCliCommand(command: string): { sub: string; rest: string } | undefined {
+  const m = CLI_COMMAND.exec(command);
+  return m ? { sub: m[1], rest: m[2] ?? "" } : undefined;
+}
+
+/** Whether a command runs the tuco-webhooks CLI at all (hand-written or not). */
+export function runsTucoCli(command: string): boolean {
+  return RUNS_TUCO_CLI.test(command);
+}

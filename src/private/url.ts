@@ -1,0 +1,13 @@
+/** URL helpers for validation messages. Internal: no entry point exports this module. */
+
+/** Whether `hostname` (as `URL` gives it) is a loopback address or name. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || /^127(\.\d{1,3}){3}$/.test(host) || host === "[::1]";
+}
+
+/** A URL with any `user:password@` part replaced by `***@`, so an error message never shows credentials. */
+export function redactUrlCredentials(url: string): string {
+  // Greedy up to the LAST "@" of the authority, as URL parsing splits it: a password may hold "@".
+  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*)[^/?#\\]*@/, "$1***@");
+}
