@@ -12,7 +12,8 @@ import { TucoClient } from "../../src/api/client";
 import { TucoWebhook } from "../../src/cdktf";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { parseOwnerTag, withOwnerTag } from "../../src/webhook/ownership";
-import { ageDecrypt, ageKeypair, requireBuiltCli, runTucoCli, startReceiver, type Receiver } from "../helpers/terraform";
+import { ageDecrypt, ageKeypair, requireBuiltCli, runTucoCli } from "../helpers/terraform";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 const API_KEY = `tuco_sk_drift_${crypto.randomBytes(8).toString("hex")}`;
 const STEP_MS = 30_000;
@@ -21,7 +22,7 @@ let root: string;
 let emulator: RunningEmulator;
 let control: EmulatorControl;
 let client: TucoClient;
-let receiver: Receiver;
+let receiver: TestReceiver;
 let env: NodeJS.ProcessEnv;
 let stackDir: string;
 let age: { identityFile: string; recipient: string };
@@ -31,8 +32,8 @@ function synth(): string {
   const app = new App({ outdir });
   const stack = new TerraformStack(app, "shop");
   const common = { recipients: [age.recipient], resourceType: "terraform_data" as const, healthCheck: "skip" as const };
-  new TucoWebhook(stack, "crm", { ...common, name: "CRM", url: `${receiver.url}/crm`, events: ["message.sent"], description: "Feeds the CRM", sealedSecretPath: path.join(root, "crm.age") });
-  new TucoWebhook(stack, "alerts", { ...common, name: "Alerts", url: `${receiver.url}/alerts`, events: ["message.failed"], sealedSecretPath: path.join(root, "alerts.age") });
+  new TucoWebhook(stack, "crm", { ...common, name: "CRM", url: `${receiver.origin}/crm`, events: ["message.sent"], description: "Feeds the CRM", sealedSecretPath: path.join(root, "crm.age") });
+  new TucoWebhook(stack, "alerts", { ...common, name: "Alerts", url: `${receiver.origin}/alerts`, events: ["message.failed"], sealedSecretPath: path.join(root, "alerts.age") });
   app.synth();
   return path.join(outdir, "stacks", "shop");
 }
@@ -91,15 +92,15 @@ describe("tuco-webhooks drift", () => {
   test("exits 2 and prints a plan-like diff for changes made outside, and lists owned webhooks no longer declared", { timeout: STEP_MS }, async () => {
     const live = await byKey();
     const crm = live.get("crm")!;
-    await client.update(crm.id, { url: `${receiver.url}/elsewhere`, isActive: false, description: withOwnerTag("Edited by hand", { stack: "shop", key: "crm" }) });
-    const orphan = await client.create({ url: `${receiver.url}/old`, events: ["message.sent"], name: "Old", description: withOwnerTag(null, { stack: "shop", key: "old" }) });
-    const handMade = await client.create({ url: `${receiver.url}/hand`, events: ["message.sent"], name: "CRM" });
-    const otherStack = await client.create({ url: `${receiver.url}/other`, events: ["message.sent"], name: "CRM", description: withOwnerTag(null, { stack: "other", key: "crm" }) });
+    await client.update(crm.id, { url: `${receiver.origin}/elsewhere`, isActive: false, description: withOwnerTag("Edited by hand", { stack: "shop", key: "crm" }) });
+    const orphan = await client.create({ url: `${receiver.origin}/old`, events: ["message.sent"], name: "Old", description: withOwnerTag(null, { stack: "shop", key: "old" }) });
+    const handMade = await client.create({ url: `${receiver.origin}/hand`, events: ["message.sent"], name: "CRM" });
+    const otherStack = await client.create({ url: `${receiver.origin}/other`, events: ["message.sent"], name: "CRM", description: withOwnerTag(null, { stack: "other", key: "crm" }) });
 
     const run = await runTucoCli(["drift", stackDir], env);
     expect(run.code, run.stderr).toBe(2);
     expect(run.stdout).toContain(
-      `~ webhook crm (${crm.id}): url "${receiver.url}/elsewhere" -> "${receiver.url}/crm", description "Edited by hand" -> "Feeds the CRM", isActive false -> true`,
+      `~ webhook crm (${crm.id}): url "${receiver.origin}/elsewhere" -> "${receiver.origin}/crm", description "Edited by hand" -> "Feeds the CRM", isActive false -> true`,
     );
     expect(run.stdout).toContain(`- webhook old (${orphan.id}): owned by stack "shop" but no longer declared`);
     expect(run.stdout).not.toContain(handMade.id);
@@ -115,7 +116,7 @@ describe("tuco-webhooks drift", () => {
       status: "drifted",
       id: crm.id,
       changes: [
-        { field: "url", live: `${receiver.url}/elsewhere`, declared: `${receiver.url}/crm` },
+        { field: "url", live: `${receiver.origin}/elsewhere`, declared: `${receiver.origin}/crm` },
         { field: "description", live: "Edited by hand", declared: "Feeds the CRM" },
         { field: "isActive", live: false, declared: true },
       ],
@@ -130,7 +131,7 @@ describe("tuco-webhooks drift", () => {
     expect(run.code, run.stderr).toBe(0);
     const live = await byKey();
     expect([...live.keys()].sort()).toEqual(["alerts", "crm"]);
-    expect(live.get("crm")).toMatchObject({ id: crmId, url: `${receiver.url}/crm`, isActive: true });
+    expect(live.get("crm")).toMatchObject({ id: crmId, url: `${receiver.origin}/crm`, isActive: true });
     expect(parseOwnerTag((await client.get(crmId)).description).description).toBe("Feeds the CRM");
     for (const w of others) expect((await client.get(w.id)).updatedAt).toBe(w.updatedAt);
     expect((await runTucoCli(["drift", stackDir], env)).code).toBe(0);

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
 import { parseOwnerTag } from "../../src/webhook/ownership";
-import { TerraformWorkspace, compileCdktfExample, ageDecrypt, ageKeypair, requireBuiltCli, runTucoCli, startReceiver, type Receiver } from "../helpers/terraform";
+import { TerraformWorkspace, compileCdktfExample, ageDecrypt, ageKeypair, requireBuiltCli, runTucoCli } from "../helpers/terraform";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 const REPO = path.resolve(__dirname, "../..");
 const API_KEY = `tuco_sk_example_${crypto.randomBytes(8).toString("hex")}`;
@@ -18,7 +19,7 @@ const cdktfJson = JSON.parse(fs.readFileSync(path.join(REPO, "cdktf.json"), "utf
 
 let ws: TerraformWorkspace;
 let emulator: RunningEmulator;
-let receiver: Receiver;
+let receiver: TestReceiver;
 let client: TucoClient;
 let age: { identityFile: string; recipient: string };
 
@@ -27,7 +28,7 @@ function synthExample(context: Record<string, unknown>, extraEnv: NodeJS.Process
   const run = spawnSync(process.execPath, [path.join(REPO, "dist/examples/cdktf/main.js")], {
     cwd: ws.root,
     encoding: "utf8",
-    env: { PATH: process.env.PATH, HOME: path.join(ws.root, "home"), CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(context), TUCO_RECEIVER_URL: receiver.url, ...extraEnv },
+    env: { PATH: process.env.PATH, HOME: path.join(ws.root, "home"), CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(context), TUCO_RECEIVER_URL: receiver.origin, ...extraEnv },
   });
   return { status: run.status, stderr: run.stderr, stackDir: path.join(outdir, "stacks", "webhooks-prod") };
 }
@@ -71,7 +72,7 @@ describe("examples/cdktf", () => {
 
     const owned = (await client.list()).filter((w) => parseOwnerTag(w.description).owner?.stack === "webhooks-prod");
     expect(owned.map((w) => parseOwnerTag(w.description).owner!.key).sort()).toEqual(["billing/failures", "crm", "replies"]);
-    expect(owned.find((w) => w.name === "crm-events")).toMatchObject({ url: `${receiver.url}/tuco/crm`, isActive: true });
+    expect(owned.find((w) => w.name === "crm-events")).toMatchObject({ url: `${receiver.origin}/tuco/crm`, isActive: true });
     // Sealed where the default puts them: <working directory at synth>/sealed-secrets/<stack>/<key>.age.
     expect(ageDecrypt(path.join(ws.root, "sealed-secrets/webhooks-prod/billing/failures.age"), age.identityFile).length).toBeGreaterThan(16);
 

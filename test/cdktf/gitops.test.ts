@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
 import { parseOwnerTag } from "../../src/webhook/ownership";
-import { TerraformWorkspace, compileCdktfExample, ageDecrypt, ageKeypair, requireBuiltCli, startReceiver, type Receiver } from "../helpers/terraform";
+import { TerraformWorkspace, compileCdktfExample, ageDecrypt, ageKeypair, requireBuiltCli } from "../helpers/terraform";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 const REPO = path.resolve(__dirname, "../..");
 const SCRIPT = path.join(REPO, "examples/gitops/pipeline.sh");
@@ -18,7 +19,7 @@ const API_KEY = `tuco_sk_gitops_${crypto.randomBytes(8).toString("hex")}`;
 
 let ws: TerraformWorkspace;
 let emulator: RunningEmulator;
-let receiver: Receiver;
+let receiver: TestReceiver;
 let client: TucoClient;
 let age: { identityFile: string; recipient: string };
 
@@ -30,7 +31,7 @@ function stage(name: string, extra: NodeJS.ProcessEnv = {}): Promise<{ code: num
         TUCO_API_URL: emulator.url,
         TUCO_API_KEY: API_KEY,
         TUCO_AGE_RECIPIENTS: age.recipient,
-        TUCO_RECEIVER_URL: receiver.url,
+        TUCO_RECEIVER_URL: receiver.origin,
         TUCO_RESOURCE_TYPE: "terraform_data",
         SKIP_BUILD: "1",
         PUBLISH_DIR: path.join(ws.root, "published"),

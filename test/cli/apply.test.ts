@@ -15,17 +15,16 @@ import {
   requireBuiltCli,
   runCli,
   seedWebhook,
-  startStatusReceiver,
   writes,
   type CliRun,
-  type StatusReceiver,
 } from "./helpers";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { expectNoLeaks } from "../helpers/secret-scan";
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
-let receiver: StatusReceiver;
-let failing: StatusReceiver;
+let receiver: TestReceiver;
+let failing: TestReceiver;
 let dir: string;
 let alice: { identityFile: string; recipient: string };
 let aliceKeyPath: string;
@@ -35,8 +34,8 @@ beforeAll(async () => {
   requireAgeBinary();
   emulator = await startEmulator({ port: 0, deliveryTimeoutMs: 2000 });
   control = new EmulatorControl(emulator.url);
-  receiver = await startStatusReceiver(200);
-  failing = await startStatusReceiver(500);
+  receiver = await startReceiver(200);
+  failing = await startReceiver(500);
   dir = await mkdtemp(join(tmpdir(), "tuco-cli-apply-"));
   alice = ageKeypair();
   aliceKeyPath = join(dir, "alice.txt");
@@ -96,7 +95,7 @@ describe("apply", () => {
     expect((await stat(spec.seal.path)).mode & 0o777).toBe(0o600);
     const secret = execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString();
     const ping = receiver.received.at(-1)!;
-    expect(createHmac("sha256", secret).update(ping.body).digest("hex")).toBe(ping.signature);
+    expect(createHmac("sha256", secret).update(ping.rawBody).digest("hex")).toBe(ping.signature);
     const opened = await runCli(["secret", "open", spec.seal.path, "--identity", aliceKeyPath]);
     expect(opened.code).toBe(0);
     expect(opened.stdout).toBe(secret);
@@ -120,7 +119,7 @@ describe("apply", () => {
 
   test("patches the same webhook with only the field that changed: url, events, isActive, description", async () => {
     const key = freshKey();
-    const other = await startStatusReceiver(200);
+    const other = await startReceiver(200);
     try {
       const base = specFor("billing", { description: "first" });
       const created = JSON.parse((await apply(key, base)).stdout);
@@ -144,7 +143,7 @@ describe("apply", () => {
       expect(live).toMatchObject({ id: created.id, url: other.url, isActive: false, description: "second\n\n[tuco-webhooks stack=prod key=billing]" });
       // Same webhook, same secret: the sealed file still opens to the secret that signs the pings.
       const ping = other.received.at(-1)!;
-      expect(createHmac("sha256", secretBefore).update(ping.body).digest("hex")).toBe(ping.signature);
+      expect(createHmac("sha256", secretBefore).update(ping.rawBody).digest("hex")).toBe(ping.signature);
       const before = (await requestsOf(control, key)).length;
       const again = await apply(key, { ...base, ...steps[3][0] });
       expect(JSON.parse(again.stdout).action).toBe("unchanged");
@@ -329,7 +328,7 @@ describe("apply", () => {
       expect(live.map((w) => w.id)).toEqual([result.id]);
       const secret = execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString();
       const ping = receiver.received.at(-1)!;
-      expect(createHmac("sha256", secret).update(ping.body).digest("hex")).toBe(ping.signature);
+      expect(createHmac("sha256", secret).update(ping.rawBody).digest("hex")).toBe(ping.signature);
     } finally {
       await control.clearFaults();
     }

@@ -1,7 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 
 /** The built CLI. `npm test` builds first; while developing run `npx tsc -p tsconfig.build.json`. */
@@ -57,46 +55,6 @@ export function runCli(args: readonly string[], env: Record<string, string | und
     if (stdin !== undefined) child.stdin.end(stdin);
     else child.stdin.end();
   });
-}
-
-/** A local webhook receiver answering every POST with `status` (changeable). */
-export interface StatusReceiver {
-  readonly url: string;
-  status: number;
-  /** Every ping received: the raw body and its X-Tuco-Signature header. */
-  readonly received: { body: string; signature: string }[];
-  close(): Promise<void>;
-}
-
-export async function startStatusReceiver(status = 200): Promise<StatusReceiver> {
-  const state = { status };
-  const received: { body: string; signature: string }[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      received.push({ body: Buffer.concat(chunks).toString("utf8"), signature: String(req.headers["x-tuco-signature"] ?? "") });
-      res.statusCode = state.status;
-      res.end(state.status < 300 ? "OK" : "nope");
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    get status() {
-      return state.status;
-    },
-    set status(v: number) {
-      state.status = v;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
 }
 
 /** Paths under a test's temp dir. */

@@ -208,47 +208,6 @@ export function runTucoCli(args: readonly string[], env: NodeJS.ProcessEnv = {},
   });
 }
 
-/** One request a `Receiver` got. */
-export interface ReceivedRequest {
-  readonly path: string;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: string;
-}
-
-/** A local webhook endpoint: answers `status(path)` (200 by default) and records every request. */
-export interface Receiver {
-  readonly url: string;
-  readonly received: ReceivedRequest[];
-  /** Sets the status a path answers from now on. */
-  setStatus(pathname: string, status: number): void;
-  close(): Promise<void>;
-}
-
-/** Starts a receiver on 127.0.0.1 and a random port. */
-export async function startReceiver(): Promise<Receiver> {
-  const http = await import("node:http");
-  const statuses = new Map<string, number>();
-  const received: ReceivedRequest[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const pathname = (req.url ?? "/").split("?")[0];
-      received.push({ path: pathname, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-      res.writeHead(statuses.get(pathname) ?? 200, { "content-type": "application/json" });
-      res.end("{}");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    setStatus: (pathname, status) => statuses.set(pathname, status),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
 /**
  * Compiles examples/cdktf into dist/examples/cdktf/main.js (what the root cdktf.json runs). Safe when
  * several test files do it at once: each compiles into its own folder and renames the file into place.
