@@ -3,12 +3,12 @@
  * secret or API key in the output; and the refusal against a non-emulator TUCO_API_URL, which
  * must not send it a single request. Runs the built demo (`npm test` builds first).
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmulatorControl, startEmulator } from "../src/emulator";
+import { run, type ProcessRun } from "./helpers/process";
 import { ProcessRecorder } from "./helpers/process-recorder";
 import { expectNoLeaks, type Needle } from "./helpers/secret-scan";
 import { startReceiver, type TestReceiver } from "./helpers/receiver";
@@ -18,16 +18,8 @@ import { api } from "./emulator/helpers";
 const ROOT = path.resolve(__dirname, "..");
 const DEMO = path.join(ROOT, "dist", "demo", "main.js");
 
-function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessRun> {
+  return run(process.execPath, [DEMO, ...args], env, { cwd: ROOT });
 }
 
 /** Every base64 / long-hex / key-looking token: a secret would be one of these. */

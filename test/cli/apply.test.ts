@@ -6,18 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import {
-  ageKeypair,
-  freshKey,
-  listWebhooks,
-  requestsOf,
-  requireAgeBinary,
-  requireBuiltCli,
-  runCli,
-  seedWebhook,
-  writes,
-  type CliRun,
-} from "./helpers";
+import { ageKeypair, freshKey, listWebhooks, requestsOf, requireAgeBinary, seedWebhook, writes } from "./helpers";
+import { type ProcessRun, requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { expectNoLeaks } from "../helpers/secret-scan";
 
@@ -61,12 +51,12 @@ function specFor(name: string, overrides: Record<string, unknown> = {}) {
   };
 }
 
-function apply(apiKey: string, spec: unknown, extra: string[] = []): Promise<CliRun> {
+function apply(apiKey: string, spec: unknown, extra: string[] = []): Promise<ProcessRun> {
   return runCli(["apply", "--spec", JSON.stringify(spec), "--json", ...extra], { TUCO_API_URL: emulator.url, TUCO_API_KEY: apiKey });
 }
 
 /** Asserts that no output or argv of a run shows the secret or the API key, in plain text or encoded (test/helpers/secret-scan.ts). */
-function expectNothingLeaked(run: CliRun, ...secrets: string[]): void {
+function expectNothingLeaked(run: ProcessRun, ...secrets: string[]): void {
   expectNoLeaks(
     secrets.map((value, i) => ({ label: `secret #${i + 1}`, value })),
     [
@@ -338,7 +328,7 @@ describe("apply", () => {
     const key = freshKey();
     const spec = specFor("paused", { isActive: false });
     await control.addFault({ kind: "status", method: "PATCH", path: "/api/webhooks/*", status: 400, times: 1 });
-    let first: CliRun;
+    let first: ProcessRun;
     try {
       first = await apply(key, spec);
     } finally {

@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import { ageKeypair, freshKey, requestsOf, requireAgeBinary, requireBuiltCli, runCli } from "./helpers";
+import { ageKeypair, freshKey, requestsOf, requireAgeBinary } from "./helpers";
+import { requireBuiltCli, runCli } from "../helpers/process";
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -155,7 +156,7 @@ describe("every subcommand, given bad flags or files", () => {
     const key = freshKey();
     const args = rawArgs.map((a) => (a === "RECIPIENT" ? recipient : a));
     const before = readdirSync(at("out"));
-    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, ...extra?.env }, extra?.stdin);
+    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, ...extra?.env }, { stdin: extra?.stdin });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toBe("");
     const lines = run.stderr.trim().split("\n");

@@ -1,16 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
-
-/** The built CLI. `npm test` builds first; while developing run `npx tsc -p tsconfig.build.json`. */
-export const CLI = resolve(__dirname, "../../dist/cli/main.js");
-
-/** Fails loudly when the CLI was not built: these tests run the real thing, not the sources. */
-export function requireBuiltCli(): void {
-  if (!existsSync(CLI)) {
-    throw new Error(`${CLI} is missing: build first with \`npm run build\` (npm test does it), then run the tests again.`);
-  }
-}
+import { execFileSync } from "node:child_process";
 
 /** Fails loudly when the age CLI is missing: the interop tests need the real binary. */
 export function requireAgeBinary(): void {
@@ -29,36 +17,6 @@ export function ageKeypair(): { identityFile: string; recipient: string } {
   const recipient = execFileSync("age-keygen", ["-y"], { input: identityFile }).toString().trim();
   return { identityFile, recipient };
 }
-
-/** What one CLI run produced. */
-export interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly argv: readonly string[];
-}
-
-/** Runs `node dist/cli/main.js ...args` with exactly `env` (plus PATH) and optional stdin. */
-export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<CliRun> {
-  const argv = [CLI, ...args];
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, argv, {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr, argv }));
-    if (stdin !== undefined) child.stdin.end(stdin);
-    else child.stdin.end();
-  });
-}
-
-/** Paths under a test's temp dir. */
-export const under = (dir: string, ...parts: string[]) => join(dir, ...parts);
 
 /** Tagged or untagged webhooks made straight through the API, as another tool or a person would. */
 export async function seedWebhook(apiUrl: string, apiKey: string, body: { url: string; events: string[]; name: string; description?: string }): Promise<string> {

@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ageKeypair, requireAgeBinary, requireBuiltCli, runCli } from "./helpers";
+import { ageKeypair, requireAgeBinary } from "./helpers";
+import { requireBuiltCli, runCli } from "../helpers/process";
 
 let dir: string;
 beforeAll(async () => {
@@ -20,7 +21,7 @@ describe("secret", () => {
     const a = ageKeypair();
     const b = ageKeypair();
     const secret = "whsec_stdin_only_0123456789";
-    const run = await runCli(["secret", "seal", "--recipient", a.recipient, "--recipient", b.recipient], {}, secret);
+    const run = await runCli(["secret", "seal", "--recipient", a.recipient, "--recipient", b.recipient], {}, { stdin: secret });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----/);
     expect(run.stdout + run.stderr + run.argv.join(" ")).not.toContain(secret);
@@ -52,7 +53,7 @@ describe("secret", () => {
 
   test("fails to open with an identity the file was not sealed to", async () => {
     const a = ageKeypair();
-    const sealed = await runCli(["secret", "seal", "--recipient", a.recipient], {}, "x-secret-x");
+    const sealed = await runCli(["secret", "seal", "--recipient", a.recipient], {}, { stdin: "x-secret-x" });
     const file = join(dir, "other.age");
     await writeFile(file, sealed.stdout);
     const wrong = join(dir, "wrong.txt");
@@ -72,7 +73,7 @@ describe("secret", () => {
       [["secret", "rotate"], undefined, /unknown subcommand "rotate"/],
     ];
     for (const [args, stdin, message] of cases) {
-      const run = await runCli(args, {}, stdin);
+      const run = await runCli(args, {}, { stdin });
       expect(run.code, args.join(" ")).toBe(1);
       expect(run.stderr).toMatch(message);
     }

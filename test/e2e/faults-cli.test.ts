@@ -19,7 +19,8 @@ import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/
 import { checkTucoSignature } from "../../src/receiver/signature";
 import { sealSecret, writeSealedFile } from "../../src/secrets";
 import { ownerTag, parseOwnerTag } from "../../src/webhook/ownership";
-import { ageKeypair, listWebhooks, requireAgeBinary, requireBuiltCli, runCli, type CliRun } from "../cli/helpers";
+import { ageKeypair, listWebhooks, requireAgeBinary } from "../cli/helpers";
+import { type ProcessRun, requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { API_FAULTS, DELIVERY_TIMEOUT_MS, TIMEOUT_MS, deadUrl, outcomeOf, requestOf, retriedAfterFault, type Op } from "./fault-matrix";
 
@@ -75,12 +76,12 @@ function specOf(w: World, key: string, extra: Record<string, unknown> = {}) {
 }
 
 /** `node <cli> apply` as the create provisioner runs it. */
-function apply(apiUrl: string, spec: unknown): Promise<CliRun> {
+function apply(apiUrl: string, spec: unknown): Promise<ProcessRun> {
   return runCli(["apply"], { TUCO_API_URL: apiUrl, TUCO_API_KEY: KEY, TUCO_TIMEOUT_MS: TIMEOUT_MS, TUCO_WEBHOOK_SPEC: JSON.stringify(spec) });
 }
 
 /** `node <cli> delete --stack S --key K` as the destroy provisioner runs it. */
-function destroy(apiUrl: string, key: string): Promise<CliRun> {
+function destroy(apiUrl: string, key: string): Promise<ProcessRun> {
   return runCli(["delete", "--stack", STACK, "--key", key], { TUCO_API_URL: apiUrl, TUCO_API_KEY: KEY, TUCO_TIMEOUT_MS: TIMEOUT_MS });
 }
 
@@ -123,7 +124,7 @@ async function expectSealedSecretsSign(w: World, keys: readonly string[]): Promi
 }
 
 /** The last stderr line: the one a failed provisioner shows as its error. */
-const lastLine = (run: CliRun) => run.stderr.trim().split("\n").at(-1) ?? "";
+const lastLine = (run: ProcessRun) => run.stderr.trim().split("\n").at(-1) ?? "";
 
 describe.concurrent("each API fault through the CLI the provisioners run: apply (create), apply (update), delete", () => {
   for (const row of API_FAULTS) {
@@ -141,7 +142,7 @@ describe.concurrent("each API fault through the CLI the provisioners run: apply 
         if (row.fault !== "refused") for (const op of Object.values(aimed)) await w.control.addFault({ ...row.fault, ...op, times: 1 });
         const apiUrl = row.fault === "refused" ? await deadUrl() : w.emulator.url;
 
-        const commands: Record<"create" | "update" | "delete", (url: string) => Promise<CliRun>> = {
+        const commands: Record<"create" | "update" | "delete", (url: string) => Promise<ProcessRun>> = {
           create: (url) => apply(url, specOf(w, "created")),
           update: (url) => apply(url, specOf(w, "updated", { description: "changed" })),
           delete: (url) => destroy(url, "deleted"),

@@ -21,7 +21,8 @@ import { parseOwnerTag } from "../../src/webhook/ownership";
 import { ProcessRecorder } from "../helpers/process-recorder";
 import { expectNoLeaks, type Artifact, type Needle } from "../helpers/secret-scan";
 import { startSecretRecorder, type SecretRecorder } from "../helpers/secret-recorder";
-import { TerraformWorkspace, ageDecrypt, ageKeypair, requireBuiltCli, runTucoCli, type CliRun } from "../helpers/terraform";
+import { TerraformWorkspace, ageDecrypt, ageKeypair } from "../helpers/terraform";
+import { type ProcessRun, requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 const STEP_MS = 60_000;
@@ -66,8 +67,8 @@ async function owned(): Promise<Map<string, { id: string; url: string; isActive:
   return byKey;
 }
 
-async function cli(args: string[], okCodes: number[] = [0]): Promise<CliRun> {
-  const run = await runTucoCli(args, env, ws.root);
+async function cli(args: string[], okCodes: number[] = [0]): Promise<ProcessRun> {
+  const run = await runCli(args, env, { cwd: ws.root });
   const name = `tuco-webhooks ${args.filter((a) => a !== stackDir).join(" ")} (run ${printed.length / 2 + 1})`;
   printed.push({ name: `${name} stdout`, text: run.stdout }, { name: `${name} stderr`, text: run.stderr });
   expect(okCodes, `tuco-webhooks ${args.join(" ")} exited ${run.code}: ${run.stderr}`).toContain(run.code);

@@ -19,7 +19,8 @@ import type { LoggedRequest } from "../../src/emulator";
 import { verifyTucoSignature } from "../../src/receiver";
 import { parseOwnerTag, withOwnerTag } from "../../src/webhook/ownership";
 import { expectNoLeaks } from "../helpers/secret-scan";
-import { TerraformWorkspace, ageDecrypt, ageKeypair, requireBuiltCli, runTucoCli } from "../helpers/terraform";
+import { TerraformWorkspace, ageDecrypt, ageKeypair } from "../helpers/terraform";
+import { requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 const STEP_MS = 60_000;
@@ -138,7 +139,7 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
       const file = path.join(sealDir, `${key.replace(/\//g, "__")}.age`);
       const secret = ageDecrypt(file, age.identityFile);
       expect(secret.length).toBeGreaterThan(16);
-      const ours = await runTucoCli(["secret", "open", file, "--identity", age.identityFile]);
+      const ours = await runCli(["secret", "open", file, "--identity", age.identityFile]);
       expect(ours.code, ours.stderr).toBe(0);
       expect(ours.stdout).toBe(secret);
       secrets.set(key, secret);
@@ -163,10 +164,10 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
     await client.update(ids.get("crm")!, { url: `${receiver.origin}/hijacked` });
     const plan = await ws.plan(stackDir, { env });
     expect(plan.code).toBe(0);
-    const drift = await runTucoCli(["drift", stackDir], env);
+    const drift = await runCli(["drift", stackDir], env);
     expect(drift.code, drift.stderr).toBe(2);
     expect(drift.stdout).toContain(`~ webhook crm (${ids.get("crm")}): url "${receiver.origin}/hijacked" -> "${receiver.origin}/crm"`);
-    const fixed = await runTucoCli(["drift", stackDir, "--fix"], env);
+    const fixed = await runCli(["drift", stackDir, "--fix"], env);
     expect(fixed.code, fixed.stderr).toBe(0);
     expect((await client.get(ids.get("crm")!)).url).toBe(`${receiver.origin}/crm`);
   });
