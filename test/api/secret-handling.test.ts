@@ -22,7 +22,7 @@ import { parseWebhookSpec } from "../../src/webhook/spec";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { expectNoLeaks, type Needle } from "../helpers/secret-scan";
 import { startSecretRecorder, type SecretRecorder } from "../helpers/secret-recorder";
-import { ageDecrypt, ageKeypair } from "../helpers/terraform";
+import { ageDecrypt, ageKeypair } from "../helpers/age";
 import { runCli } from "../helpers/process";
 
 const KEY = "tuco_sk_mangled_201_tests";
@@ -207,8 +207,7 @@ describe("an API URL that holds a secret", () => {
 
 describe("an age identity given where a recipient belongs", () => {
   it("rejects it in an apply spec, in upper or lower case, before any request, without repeating it", async () => {
-    const age = ageKeypair(fs.mkdtempSync(path.join(dir, "identity-")));
-    const identity = fs.readFileSync(age.identityFile, "utf8").split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-1"))!;
+    const identity = ageKeypair().identity.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-1"))!;
     for (const given of [identity, identity.toLowerCase()]) {
       const spec = { stack: "prod", key: "crm", name: "crm", url: receiver.url, events: ["message.sent"], seal: { recipients: [given], path: path.join(dir, "x.age") } };
       const run = await runCli(["apply", "--spec", JSON.stringify(spec)], { TUCO_API_URL: proxy.url, TUCO_API_KEY: KEY });

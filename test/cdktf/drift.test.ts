@@ -12,7 +12,7 @@ import { TucoClient } from "../../src/api/client";
 import { TucoWebhook } from "../../src/cdktf";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { parseOwnerTag, withOwnerTag } from "../../src/webhook/ownership";
-import { ageDecrypt, ageKeypair } from "../helpers/terraform";
+import { ageDecrypt, ageKeypair } from "../helpers/age";
 import { requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 

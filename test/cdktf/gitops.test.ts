@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
 import { parseOwnerTag } from "../../src/webhook/ownership";
-import { TerraformWorkspace, compileCdktfExample, ageDecrypt, ageKeypair } from "../helpers/terraform";
+import { TerraformWorkspace, compileCdktfExample } from "../helpers/terraform";
+import { ageDecrypt, ageKeypair } from "../helpers/age";
 import { requireBuiltCli, run, type ProcessRun } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 

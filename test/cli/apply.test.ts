@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -6,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import { ageKeypair, freshKey, listWebhooks, requestsOf, requireAgeBinary, seedWebhook, writes } from "./helpers";
+import { freshKey, listWebhooks, requestsOf, seedWebhook, writes } from "./helpers";
+import { ageDecrypt, ageKeypair, requireAgeBinary, type AgeKeypair } from "../helpers/age";
 import { type ProcessRun, requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { expectNoLeaks } from "../helpers/secret-scan";
@@ -16,8 +16,7 @@ let control: EmulatorControl;
 let receiver: TestReceiver;
 let failing: TestReceiver;
 let dir: string;
-let alice: { identityFile: string; recipient: string };
-let aliceKeyPath: string;
+let alice: AgeKeypair & { identityFile: string };
 
 beforeAll(async () => {
   requireBuiltCli();
@@ -27,9 +26,7 @@ beforeAll(async () => {
   receiver = await startReceiver(200);
   failing = await startReceiver(500);
   dir = await mkdtemp(join(tmpdir(), "tuco-cli-apply-"));
-  alice = ageKeypair();
-  aliceKeyPath = join(dir, "alice.txt");
-  await writeFile(aliceKeyPath, alice.identityFile, { mode: 0o600 });
+  alice = ageKeypair(dir, "alice.txt");
 });
 
 afterAll(async () => {
@@ -83,10 +80,10 @@ describe("apply", () => {
 
     // The sealed file opens with the real age CLI, and holds the very secret Tuco signs pings with.
     expect((await stat(spec.seal.path)).mode & 0o777).toBe(0o600);
-    const secret = execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString();
+    const secret = ageDecrypt(spec.seal.path, alice.identityFile);
     const ping = receiver.received.at(-1)!;
     expect(createHmac("sha256", secret).update(ping.rawBody).digest("hex")).toBe(ping.signature);
-    const opened = await runCli(["secret", "open", spec.seal.path, "--identity", aliceKeyPath]);
+    const opened = await runCli(["secret", "open", spec.seal.path, "--identity", alice.identityFile]);
     expect(opened.code).toBe(0);
     expect(opened.stdout).toBe(secret);
 
@@ -104,7 +101,7 @@ describe("apply", () => {
     expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/webhooks", `POST /api/webhooks/${result.id}/health-check`]);
     expectNothingLeaked(second, secret, key);
     // The sealed file is not rewritten when nothing was created.
-    expect(execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString()).toBe(secret);
+    expect(ageDecrypt(spec.seal.path, alice.identityFile)).toBe(secret);
   });
 
   test("patches the same webhook with only the field that changed: url, events, isActive, description", async () => {
@@ -113,7 +110,7 @@ describe("apply", () => {
     try {
       const base = specFor("billing", { description: "first" });
       const created = JSON.parse((await apply(key, base)).stdout);
-      const secretBefore = execFileSync("age", ["-d", "-i", aliceKeyPath, base.seal.path]).toString();
+      const secretBefore = ageDecrypt(base.seal.path, alice.identityFile);
       const steps: [Record<string, unknown>, string, Record<string, unknown>][] = [
         [{ url: other.url }, "url", { url: other.url }],
         [{ url: other.url, events: ["message.failed", "message.sent"] }, "events", { events: ["message.failed", "message.sent"] }],
@@ -316,7 +313,7 @@ describe("apply", () => {
       const result = JSON.parse(run.stdout);
       const live = await listWebhooks(emulator.url, key);
       expect(live.map((w) => w.id)).toEqual([result.id]);
-      const secret = execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString();
+      const secret = ageDecrypt(spec.seal.path, alice.identityFile);
       const ping = receiver.received.at(-1)!;
       expect(createHmac("sha256", secret).update(ping.rawBody).digest("hex")).toBe(ping.signature);
     } finally {
@@ -338,7 +335,7 @@ describe("apply", () => {
     expect(first.stderr).toMatch(/was created, but pausing it \(isActive: false\) failed.*Apply again to finish/);
     const [created] = await listWebhooks(emulator.url, key);
     expect(created.isActive).toBe(true);
-    const secret = execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString();
+    const secret = ageDecrypt(spec.seal.path, alice.identityFile);
     expect(secret.length).toBeGreaterThan(0);
 
     const second = await apply(key, spec);

@@ -1,22 +1,4 @@
-import { execFileSync } from "node:child_process";
-
-/** Fails loudly when the age CLI is missing: the interop tests need the real binary. */
-export function requireAgeBinary(): void {
-  for (const bin of ["age", "age-keygen"]) {
-    try {
-      execFileSync(bin, ["--version"], { stdio: "ignore" });
-    } catch {
-      throw new Error(`The \`${bin}\` binary is missing: install it with \`apt-get update && apt-get install -y age\` (.ci/run does this). The sealing tests decrypt with the real age CLI and will not skip.`);
-    }
-  }
-}
-
-/** A fresh X25519 key pair made by the real `age-keygen`. */
-export function ageKeypair(): { identityFile: string; recipient: string } {
-  const identityFile = execFileSync("age-keygen", { stdio: ["ignore", "pipe", "ignore"] }).toString();
-  const recipient = execFileSync("age-keygen", ["-y"], { input: identityFile }).toString().trim();
-  return { identityFile, recipient };
-}
+/** What the CLI tests share beyond test/helpers/{process,age,receiver}.ts: one emulator workspace per key, and the API called straight. */
 
 /** Tagged or untagged webhooks made straight through the API, as another tool or a person would. */
 export async function seedWebhook(apiUrl: string, apiKey: string, body: { url: string; events: string[]; name: string; description?: string }): Promise<string> {

@@ -8,9 +8,8 @@
  * file, opened by the real `age` with the test identity, must hold the secret Tuco signs with.
  * Rows run concurrently, each against its own emulator.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
@@ -19,7 +18,8 @@ import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/
 import { checkTucoSignature } from "../../src/receiver/signature";
 import { sealSecret, writeSealedFile } from "../../src/secrets";
 import { ownerTag, parseOwnerTag } from "../../src/webhook/ownership";
-import { ageKeypair, listWebhooks, requireAgeBinary } from "../cli/helpers";
+import { listWebhooks } from "../cli/helpers";
+import { ageDecrypt, ageKeypair, requireAgeBinary } from "../helpers/age";
 import { type ProcessRun, requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { API_FAULTS, DELIVERY_TIMEOUT_MS, TIMEOUT_MS, deadUrl, outcomeOf, requestOf, retriedAfterFault, type Op } from "./fault-matrix";
@@ -35,10 +35,9 @@ beforeAll(async () => {
   requireBuiltCli();
   requireAgeBinary();
   dir = await mkdtemp(join(tmpdir(), "tuco-faults-cli-"));
-  const age = ageKeypair();
+  const age = ageKeypair(dir, "identity.txt");
   recipient = age.recipient;
-  identity = join(dir, "identity.txt");
-  await writeFile(identity, age.identityFile, { mode: 0o600 });
+  identity = age.identityFile;
 });
 
 afterAll(async () => {
@@ -116,7 +115,7 @@ async function expectSealedSecretsSign(w: World, keys: readonly string[]): Promi
   const deliveries = await w.control.fireEvent(KEY, "message.sent");
   expect(deliveries).toHaveLength(keys.length);
   for (const key of keys) {
-    const secret = execFileSync("age", ["-d", "-i", identity, sealedPath(w, key)]).toString();
+    const secret = ageDecrypt(sealedPath(w, key), identity);
     const event = w.receiver.received.filter((r) => r.path === `/hooks/tuco/${key}`).at(-1);
     expect(event && JSON.parse(event.rawBody).messageId, `${key}: no event delivered`).toBeTruthy();
     expect(checkTucoSignature(event!.rawBody, event!.headers["x-tuco-signature"], secret), key).toEqual({ ok: true });
@@ -185,7 +184,7 @@ describe.concurrent("each API fault through the CLI the provisioners run: apply 
         expect([...live.keys()].sort()).toEqual(["created", "updated"]);
         expect(live.get("updated")).toMatchObject({ id: updated.id, description: "changed" });
         await expectSealedSecretsSign(w, ["created", "updated"]);
-        expect(execFileSync("age", ["-d", "-i", identity, sealedPath(w, "updated")]).toString()).toBe(updated.secret);
+        expect(ageDecrypt(sealedPath(w, "updated"), identity)).toBe(updated.secret);
       } finally {
         await w.close();
       }
@@ -230,11 +229,11 @@ describe.concurrent("each API fault through the CLI the provisioners run: apply 
         const deliveries = await w.control.fireEvent(KEY, "message.sent");
         expect(deliveries.every((d) => d.success)).toBe(true);
         for (const key of ["created", "moved"]) {
-          const secret = execFileSync("age", ["-d", "-i", identity, sealedPath(w, key)]).toString();
+          const secret = ageDecrypt(sealedPath(w, key), identity);
           const event = bad.received.filter((r) => r.path === `/hooks/tuco/${key}`).at(-1)!;
           expect(checkTucoSignature(event.rawBody, event.headers["x-tuco-signature"], secret), key).toEqual({ ok: true });
         }
-        expect(execFileSync("age", ["-d", "-i", identity, sealedPath(w, "moved")]).toString()).toBe(moved.secret);
+        expect(ageDecrypt(sealedPath(w, "moved"), identity)).toBe(moved.secret);
       } finally {
         await bad.close();
         await w.close();

@@ -21,7 +21,8 @@ import { parseOwnerTag } from "../../src/webhook/ownership";
 import { ProcessRecorder } from "../helpers/process-recorder";
 import { expectNoLeaks, type Artifact, type Needle } from "../helpers/secret-scan";
 import { startSecretRecorder, type SecretRecorder } from "../helpers/secret-recorder";
-import { TerraformWorkspace, ageDecrypt, ageKeypair } from "../helpers/terraform";
+import { TerraformWorkspace } from "../helpers/terraform";
+import { ageDecrypt, ageKeypair } from "../helpers/age";
 import { type ProcessRun, requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 

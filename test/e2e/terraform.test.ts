@@ -19,7 +19,8 @@ import type { LoggedRequest } from "../../src/emulator";
 import { verifyTucoSignature } from "../../src/receiver";
 import { parseOwnerTag, withOwnerTag } from "../../src/webhook/ownership";
 import { expectNoLeaks } from "../helpers/secret-scan";
-import { TerraformWorkspace, ageDecrypt, ageKeypair } from "../helpers/terraform";
+import { TerraformWorkspace } from "../helpers/terraform";
+import { ageDecrypt, ageKeypair } from "../helpers/age";
 import { requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 

@@ -9,7 +9,6 @@
  * - Only `terraform_data` stacks work offline: the registry is unreachable, so providers such as
  *   hashicorp/null cannot be installed by `terraform init` here.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -137,28 +136,6 @@ export class TerraformWorkspace {
   dispose(): void {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
-}
-
-/** A key pair made by the real `age-keygen`, written to `dir/age-identity.txt`. Throws loudly when age is not installed. */
-export function ageKeypair(dir: string): { identityFile: string; recipient: string } {
-  for (const bin of ["age", "age-keygen"]) {
-    const found = spawnSync(bin, ["--version"], { encoding: "utf8" });
-    if (found.error || found.status !== 0) {
-      throw new Error(`The \`${bin}\` binary is missing: install it with \`apt-get install -y age\`. The sealing tests decrypt with the real age CLI and never skip.`);
-    }
-  }
-  const identityFile = path.join(dir, "age-identity.txt");
-  const made = spawnSync("age-keygen", ["-o", identityFile], { encoding: "utf8" });
-  if (made.status !== 0) throw new Error(`age-keygen failed: ${made.stderr}`);
-  const recipient = spawnSync("age-keygen", ["-y", identityFile], { encoding: "utf8" }).stdout.trim();
-  return { identityFile, recipient };
-}
-
-/** Decrypts a sealed file with the real `age -d`. */
-export function ageDecrypt(file: string, identityFile: string): string {
-  const out = spawnSync("age", ["-d", "-i", identityFile, file], { encoding: "utf8" });
-  if (out.status !== 0) throw new Error(`age -d ${file} failed: ${out.stderr}`);
-  return out.stdout;
 }
 
 /**
