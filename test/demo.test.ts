@@ -3,32 +3,23 @@
  * secret or API key in the output; and the refusal against a non-emulator TUCO_API_URL, which
  * must not send it a single request. Runs the built demo (`npm test` builds first).
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmulatorControl, startEmulator } from "../src/emulator";
+import { run, type ProcessRun } from "./helpers/process";
 import { ProcessRecorder } from "./helpers/process-recorder";
 import { expectNoLeaks, type Needle } from "./helpers/secret-scan";
+import { startReceiver, type TestReceiver } from "./helpers/receiver";
 import { startSecretRecorder } from "./helpers/secret-recorder";
 import { api } from "./emulator/helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 const DEMO = path.join(ROOT, "dist", "demo", "main.js");
 
-function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessRun> {
+  return run(process.execPath, [DEMO, ...args], env, { cwd: ROOT });
 }
 
 /** Every base64 / long-hex / key-looking token: a secret would be one of these. */
@@ -136,28 +127,21 @@ describe("npm start: the demo", () => {
   });
 
   describe("pointed at a non-emulator TUCO_API_URL", () => {
-    let server: Server;
-    let url: string;
-    const seen: string[] = [];
+    let server: TestReceiver;
     beforeAll(async () => {
-      server = createServer((req, res) => {
-        seen.push(`${req.method} ${req.url}`);
-        res.writeHead(500).end();
-      });
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await startReceiver({ status: 500, body: "" });
     });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    afterAll(() => server.close());
 
     it("refuses without the explicit flag, exits 1, and sends it nothing", async () => {
       const key = "tuco_sk_realworkspacekey_0123456789";
-      const run = await runDemo([], { ...cleanEnv, TUCO_API_URL: url, TUCO_API_KEY: key });
+      const run = await runDemo([], { ...cleanEnv, TUCO_API_URL: server.origin, TUCO_API_KEY: key });
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/REFUSING to run: TUCO_API_URL is set/);
       expect(run.stdout).toContain("--i-know-this-creates-and-deletes-webhooks");
       expect(run.stdout + run.stderr).not.toContain(key);
       expect(run.stdout).not.toMatch(/^\[1\/5\]/m);
-      expect(seen).toEqual([]);
+      expect(server.received.map((r) => `${r.method} ${r.path}`)).toEqual([]);
     });
   });
 });

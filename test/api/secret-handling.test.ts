@@ -22,7 +22,8 @@ import { parseWebhookSpec } from "../../src/webhook/spec";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { expectNoLeaks, type Needle } from "../helpers/secret-scan";
 import { startSecretRecorder, type SecretRecorder } from "../helpers/secret-recorder";
-import { ageDecrypt, ageKeypair, runTucoCli } from "../helpers/terraform";
+import { ageDecrypt, ageKeypair } from "../helpers/age";
+import { runCli } from "../helpers/process";
 
 const KEY = "tuco_sk_mangled_201_tests";
 let emulator: RunningEmulator;
@@ -117,7 +118,7 @@ describe("a mangled 201 to a create", () => {
     const seal = path.join(dir, "sealed", "crm.age");
     proxy.mangleNextCreate(MANGLED[4][1]);
     const spec = { stack: "prod", key: "crm", name: "crm", url: receiver.url, events: ["message.sent"], seal: { recipients: [age.recipient], path: seal } };
-    const run = await runTucoCli(["apply", "--spec", JSON.stringify(spec), "--json"], { TUCO_API_URL: proxy.url, TUCO_API_KEY: KEY });
+    const run = await runCli(["apply", "--spec", JSON.stringify(spec), "--json"], { TUCO_API_URL: proxy.url, TUCO_API_KEY: KEY });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { action: string; id: string };
     expect(result.action).toBe("created");
@@ -196,7 +197,7 @@ describe("an API URL that holds a secret", () => {
   });
 
   it("rejects swapped TUCO_API_URL and TUCO_API_KEY in the CLI with exit 1, naming the variable, and prints neither value", async () => {
-    const run = await runTucoCli(["list", "--json"], { TUCO_API_URL: key, TUCO_API_KEY: emulator.url });
+    const run = await runCli(["list", "--json"], { TUCO_API_URL: key, TUCO_API_KEY: emulator.url });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/TUCO_API_URL holds an API key/);
     expectNoLeaks([{ label: "API key", value: key }], [{ name: "stdout", text: run.stdout }, { name: "stderr", text: run.stderr }]);
@@ -206,11 +207,10 @@ describe("an API URL that holds a secret", () => {
 
 describe("an age identity given where a recipient belongs", () => {
   it("rejects it in an apply spec, in upper or lower case, before any request, without repeating it", async () => {
-    const age = ageKeypair(fs.mkdtempSync(path.join(dir, "identity-")));
-    const identity = fs.readFileSync(age.identityFile, "utf8").split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-1"))!;
+    const identity = ageKeypair().identity.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-1"))!;
     for (const given of [identity, identity.toLowerCase()]) {
       const spec = { stack: "prod", key: "crm", name: "crm", url: receiver.url, events: ["message.sent"], seal: { recipients: [given], path: path.join(dir, "x.age") } };
-      const run = await runTucoCli(["apply", "--spec", JSON.stringify(spec)], { TUCO_API_URL: proxy.url, TUCO_API_KEY: KEY });
+      const run = await runCli(["apply", "--spec", JSON.stringify(spec)], { TUCO_API_URL: proxy.url, TUCO_API_KEY: KEY });
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/seal\.recipients\[0\] is an age SECRET key \(AGE-SECRET-KEY-\.\.\.\): never configure it here/);
       expectNoLeaks([{ label: "age identity", value: given }], [{ name: "stderr", text: run.stderr }, { name: "stdout", text: run.stdout }]);

@@ -19,7 +19,8 @@ import { validateWebhookSpec } from "../../src/webhook/spec";
 import { ABSENT, ACCEPTED, RECIPIENT, SECRET_KEY, badInputs, expectedParts, rowsAt, type BadInput, type Boundary } from "../helpers/bad-input";
 import { assertDistIsFresh } from "../helpers/pulumi-fixtures";
 import { serializeProvider, startPulumiHost, urnOf, type PulumiHost } from "../helpers/pulumi-host";
-import { freshKey, requestsOf, requireBuiltCli, runCli, type CliRun } from "../cli/helpers";
+import { freshKey, requestsOf } from "../cli/helpers";
+import { type ProcessRun, requireBuiltCli, runCli } from "../helpers/process";
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -97,7 +98,7 @@ function cliPath(row: BadInput): string[] {
 const SOURCES = ["--spec", "--spec-file", "TUCO_WEBHOOK_SPEC"] as const;
 
 /** Runs `apply` with a spec given one of the three ways. */
-async function applyWith(source: (typeof SOURCES)[number], spec: unknown, key: string): Promise<CliRun> {
+async function applyWith(source: (typeof SOURCES)[number], spec: unknown, key: string): Promise<ProcessRun> {
   const env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: key };
   const json = JSON.stringify(spec);
   if (source === "--spec") return runCli(["apply", "--spec", json], env);
@@ -112,7 +113,7 @@ function cliSpec(): Record<string, unknown> {
 }
 
 /** One line on stderr, nothing on stdout, exit 1, and no request in the key's workspace. */
-async function expectRejected(run: CliRun, key: string, row: BadInput, boundary: Boundary): Promise<void> {
+async function expectRejected(run: ProcessRun, key: string, row: BadInput, boundary: Boundary): Promise<void> {
   expect(run.code, `${title(row)}: ${run.stderr}`).toBe(1);
   expect(run.stdout).toBe("");
   expect(run.stderr.trim().split("\n"), run.stderr).toHaveLength(1);

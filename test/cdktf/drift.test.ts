@@ -12,7 +12,9 @@ import { TucoClient } from "../../src/api/client";
 import { TucoWebhook } from "../../src/cdktf";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { parseOwnerTag, withOwnerTag } from "../../src/webhook/ownership";
-import { ageDecrypt, ageKeypair, requireBuiltCli, runTucoCli, startReceiver, type Receiver } from "../helpers/terraform";
+import { ageDecrypt, ageKeypair } from "../helpers/age";
+import { requireBuiltCli, runCli } from "../helpers/process";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 const API_KEY = `tuco_sk_drift_${crypto.randomBytes(8).toString("hex")}`;
 const STEP_MS = 30_000;
@@ -21,7 +23,7 @@ let root: string;
 let emulator: RunningEmulator;
 let control: EmulatorControl;
 let client: TucoClient;
-let receiver: Receiver;
+let receiver: TestReceiver;
 let env: NodeJS.ProcessEnv;
 let stackDir: string;
 let age: { identityFile: string; recipient: string };
@@ -31,8 +33,8 @@ function synth(): string {
   const app = new App({ outdir });
   const stack = new TerraformStack(app, "shop");
   const common = { recipients: [age.recipient], resourceType: "terraform_data" as const, healthCheck: "skip" as const };
-  new TucoWebhook(stack, "crm", { ...common, name: "CRM", url: `${receiver.url}/crm`, events: ["message.sent"], description: "Feeds the CRM", sealedSecretPath: path.join(root, "crm.age") });
-  new TucoWebhook(stack, "alerts", { ...common, name: "Alerts", url: `${receiver.url}/alerts`, events: ["message.failed"], sealedSecretPath: path.join(root, "alerts.age") });
+  new TucoWebhook(stack, "crm", { ...common, name: "CRM", url: `${receiver.origin}/crm`, events: ["message.sent"], description: "Feeds the CRM", sealedSecretPath: path.join(root, "crm.age") });
+  new TucoWebhook(stack, "alerts", { ...common, name: "Alerts", url: `${receiver.origin}/alerts`, events: ["message.failed"], sealedSecretPath: path.join(root, "alerts.age") });
   app.synth();
   return path.join(outdir, "stacks", "shop");
 }
@@ -66,14 +68,14 @@ afterAll(async () => {
 
 describe("tuco-webhooks drift", () => {
   test("reports declared webhooks that do not exist as missing and exits 2", { timeout: STEP_MS }, async () => {
-    const run = await runTucoCli(["drift", stackDir], env);
+    const run = await runCli(["drift", stackDir], env);
     expect(run.code, run.stderr).toBe(2);
     expect(run.stdout).toContain("+ webhook alerts: declared but missing");
     expect(run.stdout).toContain("+ webhook crm: declared but missing");
   });
 
   test("--fix creates the missing ones exactly like apply, sealing their secrets, and exits 0", { timeout: STEP_MS }, async () => {
-    const run = await runTucoCli(["drift", stackDir, "--fix"], env);
+    const run = await runCli(["drift", stackDir, "--fix"], env);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('Fixed: stack "shop" is in sync.');
     expect([...(await byKey()).keys()].sort()).toEqual(["alerts", "crm"]);
@@ -82,7 +84,7 @@ describe("tuco-webhooks drift", () => {
 
   test("exits 0 with no write when the live webhooks match the declaration", { timeout: STEP_MS }, async () => {
     const before = (await control.requests()).length;
-    const run = await runTucoCli(["drift", stackDir], env);
+    const run = await runCli(["drift", stackDir], env);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('Stack "shop": 2 webhooks in sync, no drift.');
     expect((await control.requests()).slice(before).filter((r) => r.method !== "GET")).toEqual([]);
@@ -91,22 +93,22 @@ describe("tuco-webhooks drift", () => {
   test("exits 2 and prints a plan-like diff for changes made outside, and lists owned webhooks no longer declared", { timeout: STEP_MS }, async () => {
     const live = await byKey();
     const crm = live.get("crm")!;
-    await client.update(crm.id, { url: `${receiver.url}/elsewhere`, isActive: false, description: withOwnerTag("Edited by hand", { stack: "shop", key: "crm" }) });
-    const orphan = await client.create({ url: `${receiver.url}/old`, events: ["message.sent"], name: "Old", description: withOwnerTag(null, { stack: "shop", key: "old" }) });
-    const handMade = await client.create({ url: `${receiver.url}/hand`, events: ["message.sent"], name: "CRM" });
-    const otherStack = await client.create({ url: `${receiver.url}/other`, events: ["message.sent"], name: "CRM", description: withOwnerTag(null, { stack: "other", key: "crm" }) });
+    await client.update(crm.id, { url: `${receiver.origin}/elsewhere`, isActive: false, description: withOwnerTag("Edited by hand", { stack: "shop", key: "crm" }) });
+    const orphan = await client.create({ url: `${receiver.origin}/old`, events: ["message.sent"], name: "Old", description: withOwnerTag(null, { stack: "shop", key: "old" }) });
+    const handMade = await client.create({ url: `${receiver.origin}/hand`, events: ["message.sent"], name: "CRM" });
+    const otherStack = await client.create({ url: `${receiver.origin}/other`, events: ["message.sent"], name: "CRM", description: withOwnerTag(null, { stack: "other", key: "crm" }) });
 
-    const run = await runTucoCli(["drift", stackDir], env);
+    const run = await runCli(["drift", stackDir], env);
     expect(run.code, run.stderr).toBe(2);
     expect(run.stdout).toContain(
-      `~ webhook crm (${crm.id}): url "${receiver.url}/elsewhere" -> "${receiver.url}/crm", description "Edited by hand" -> "Feeds the CRM", isActive false -> true`,
+      `~ webhook crm (${crm.id}): url "${receiver.origin}/elsewhere" -> "${receiver.origin}/crm", description "Edited by hand" -> "Feeds the CRM", isActive false -> true`,
     );
     expect(run.stdout).toContain(`- webhook old (${orphan.id}): owned by stack "shop" but no longer declared`);
     expect(run.stdout).not.toContain(handMade.id);
     expect(run.stdout).not.toContain(otherStack.id);
     expect(run.stdout).toMatch(/drift: 1 changed, 0 missing, 1 undeclared, 0 duplicate \(1 in sync\)/);
 
-    const json = await runTucoCli(["drift", stackDir, "--json"], env);
+    const json = await runCli(["drift", stackDir, "--json"], env);
     expect(json.code).toBe(2);
     const report = JSON.parse(json.stdout);
     expect(report).toMatchObject({ stack: "shop", inSync: false, fixed: false });
@@ -115,7 +117,7 @@ describe("tuco-webhooks drift", () => {
       status: "drifted",
       id: crm.id,
       changes: [
-        { field: "url", live: `${receiver.url}/elsewhere`, declared: `${receiver.url}/crm` },
+        { field: "url", live: `${receiver.origin}/elsewhere`, declared: `${receiver.origin}/crm` },
         { field: "description", live: "Edited by hand", declared: "Feeds the CRM" },
         { field: "isActive", live: false, declared: true },
       ],
@@ -126,14 +128,14 @@ describe("tuco-webhooks drift", () => {
   test("--fix patches the drifted webhook back in place, deletes the undeclared one, and leaves others' alone", { timeout: STEP_MS }, async () => {
     const crmId = (await byKey()).get("crm")!.id;
     const others = (await client.list()).filter((w) => parseOwnerTag(w.description).owner?.stack !== "shop");
-    const run = await runTucoCli(["drift", stackDir, "--fix"], env);
+    const run = await runCli(["drift", stackDir, "--fix"], env);
     expect(run.code, run.stderr).toBe(0);
     const live = await byKey();
     expect([...live.keys()].sort()).toEqual(["alerts", "crm"]);
-    expect(live.get("crm")).toMatchObject({ id: crmId, url: `${receiver.url}/crm`, isActive: true });
+    expect(live.get("crm")).toMatchObject({ id: crmId, url: `${receiver.origin}/crm`, isActive: true });
     expect(parseOwnerTag((await client.get(crmId)).description).description).toBe("Feeds the CRM");
     for (const w of others) expect((await client.get(w.id)).updatedAt).toBe(w.updatedAt);
-    expect((await runTucoCli(["drift", stackDir], env)).code).toBe(0);
+    expect((await runCli(["drift", stackDir], env)).code).toBe(0);
   });
 
   test("fails with exit 1 naming the file when cdk.tf.json was edited by hand", { timeout: STEP_MS }, async () => {
@@ -144,17 +146,17 @@ describe("tuco-webhooks drift", () => {
     spec.events = ["message.exploded"];
     doc.resource.terraform_data.crm.triggers_replace.tuco_webhook = JSON.stringify(spec);
     fs.writeFileSync(path.join(bad, "cdk.tf.json"), JSON.stringify(doc));
-    const run = await runTucoCli(["drift", bad], env);
+    const run = await runCli(["drift", bad], env);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`${path.join(bad, "cdk.tf.json")}: resource.terraform_data.crm: events ["message.exploded"] contains unknown event`);
     expect(run.stderr).toContain("cdktf synth");
 
     fs.writeFileSync(path.join(bad, "cdk.tf.json"), "{ not json");
-    const broken = await runTucoCli(["drift", bad], env);
+    const broken = await runCli(["drift", bad], env);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/cdk\.tf\.json: not valid JSON/);
 
-    const missing = await runTucoCli(["drift", path.join(root, "nowhere")], env);
+    const missing = await runCli(["drift", path.join(root, "nowhere")], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no such file: run `cdktf synth` first/);
   });
@@ -163,11 +165,11 @@ describe("tuco-webhooks drift", () => {
     const empty = path.join(root, "empty");
     fs.mkdirSync(empty);
     fs.writeFileSync(path.join(empty, "cdk.tf.json"), JSON.stringify({ resource: {} }));
-    const run = await runTucoCli(["drift", empty], env);
+    const run = await runCli(["drift", empty], env);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/declares no Tuco webhook/);
-    expect((await runTucoCli(["drift"], env)).code).toBe(1);
-    const help = await runTucoCli(["drift", "--help"], env);
+    expect((await runCli(["drift"], env)).code).toBe(1);
+    const help = await runCli(["drift", "--help"], env);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Exit codes: 0 in sync");
   });

@@ -2,7 +2,6 @@
  * Runs examples/gitops/pipeline.sh, the stages the CI workflow calls, against the emulator with real
  * terraform (terraform_data): synth, deploy (apply + clean drift check), publish, drift and drift --fix.
  */
-import { spawn } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
 import { parseOwnerTag } from "../../src/webhook/ownership";
-import { TerraformWorkspace, compileCdktfExample, ageDecrypt, ageKeypair, requireBuiltCli, startReceiver, type Receiver } from "../helpers/terraform";
+import { TerraformWorkspace, compileCdktfExample } from "../helpers/terraform";
+import { ageDecrypt, ageKeypair } from "../helpers/age";
+import { requireBuiltCli, run, type ProcessRun } from "../helpers/process";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 const REPO = path.resolve(__dirname, "../..");
 const SCRIPT = path.join(REPO, "examples/gitops/pipeline.sh");
@@ -18,37 +20,27 @@ const API_KEY = `tuco_sk_gitops_${crypto.randomBytes(8).toString("hex")}`;
 
 let ws: TerraformWorkspace;
 let emulator: RunningEmulator;
-let receiver: Receiver;
+let receiver: TestReceiver;
 let client: TucoClient;
 let age: { identityFile: string; recipient: string };
 
-function stage(name: string, extra: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [SCRIPT, name], {
-      cwd: ws.root,
-      env: ws.env({
-        TUCO_API_URL: emulator.url,
-        TUCO_API_KEY: API_KEY,
-        TUCO_AGE_RECIPIENTS: age.recipient,
-        TUCO_RECEIVER_URL: receiver.url,
-        TUCO_RESOURCE_TYPE: "terraform_data",
-        SKIP_BUILD: "1",
-        PUBLISH_DIR: path.join(ws.root, "published"),
-        ...extra,
-      }),
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+function stage(name: string, extra: NodeJS.ProcessEnv = {}): Promise<ProcessRun> {
+  const env = ws.env({
+    TUCO_API_URL: emulator.url,
+    TUCO_API_KEY: API_KEY,
+    TUCO_AGE_RECIPIENTS: age.recipient,
+    TUCO_RECEIVER_URL: receiver.origin,
+    TUCO_RESOURCE_TYPE: "terraform_data",
+    SKIP_BUILD: "1",
+    PUBLISH_DIR: path.join(ws.root, "published"),
+    ...extra,
   });
+  return run("bash", [SCRIPT, name], env, { cwd: ws.root });
 }
 
 beforeAll(async () => {
   requireBuiltCli();
-  compileCdktfExample();
+  await compileCdktfExample();
   ws = TerraformWorkspace.create("tuco-gitops-");
   age = ageKeypair(ws.root);
   emulator = await startEmulator({ port: 0 });

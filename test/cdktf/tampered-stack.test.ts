@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoWebhook } from "../../src/cdktf";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { RECIPIENT } from "../helpers/bad-input";
-import { TerraformWorkspace, requireBuiltCli, runTucoCli } from "../helpers/terraform";
+import { TerraformWorkspace } from "../helpers/terraform";
+import { requireBuiltCli, runCli } from "../helpers/process";
 
 /** A parsed cdk.tf.json, or an object inside one, edited freely by the tampering functions. */
 type Json = Record<string, unknown>;
@@ -121,7 +122,7 @@ describe("tuco-webhooks drift on a cdk.tf.json edited by hand", () => {
     const dir = path.join(root, "pristine");
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(pristine));
-    const run = await runTucoCli(["drift", dir, "--json"], env);
+    const run = await runCli(["drift", dir, "--json"], env);
     expect(run.code, run.stderr).toBe(2); // nothing exists yet: both webhooks are missing
     expect(JSON.parse(run.stdout).webhooks.map((w: { key: string; status: string }) => `${w.key}:${w.status}`)).toEqual(["crm:missing", "team/ledger:missing"]);
   });
@@ -132,7 +133,7 @@ describe("tuco-webhooks drift on a cdk.tf.json edited by hand", () => {
     const doc = clone();
     resources(doc).migrations = { provisioner: [{ "local-exec": { command: "node /srv/migrations/main.js apply --env prod" } }], triggers: { version: "42" } };
     fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(doc));
-    const run = await runTucoCli(["drift", dir, "--json"], env);
+    const run = await runCli(["drift", dir, "--json"], env);
     expect(run.code, run.stderr).toBe(2);
     expect(JSON.parse(run.stdout).webhooks.map((w: { key: string; status: string }) => `${w.key}:${w.status}`)).toEqual(["crm:missing", "team/ledger:missing"]);
   });
@@ -146,7 +147,7 @@ describe("tuco-webhooks drift on a cdk.tf.json edited by hand", () => {
     const file = path.join(dir, "cdk.tf.json");
     fs.writeFileSync(file, JSON.stringify(doc, null, 2));
     for (const args of [["drift", dir], ["drift", file, "--fix"]]) {
-      const run = await runTucoCli(args, env);
+      const run = await runCli(args, env);
       expect(run.code, run.stderr).toBe(1);
       expect(run.stdout).toBe("");
       const lines = run.stderr.trim().split("\n");
@@ -186,7 +187,7 @@ describe("the provisioners of a cdk.tf.json edited by hand, run by real Terrafor
       }
       fs.writeFileSync(file, JSON.stringify(doc, null, 2));
 
-      const drift = await runTucoCli(["drift", dir], env);
+      const drift = await runCli(["drift", dir], env);
       expect(drift.code).toBe(1);
       expect(drift.stderr).toContain(`${file}: resource.terraform_data.crm: url "http://hooks.example.com/crm" uses plain http://`);
 

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -6,41 +5,28 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import {
-  ageKeypair,
-  freshKey,
-  listWebhooks,
-  requestsOf,
-  requireAgeBinary,
-  requireBuiltCli,
-  runCli,
-  seedWebhook,
-  startStatusReceiver,
-  writes,
-  type CliRun,
-  type StatusReceiver,
-} from "./helpers";
+import { freshKey, listWebhooks, requestsOf, seedWebhook, writes } from "./helpers";
+import { ageDecrypt, ageKeypair, requireAgeBinary, type AgeKeypair } from "../helpers/age";
+import { type ProcessRun, requireBuiltCli, runCli } from "../helpers/process";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { expectNoLeaks } from "../helpers/secret-scan";
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
-let receiver: StatusReceiver;
-let failing: StatusReceiver;
+let receiver: TestReceiver;
+let failing: TestReceiver;
 let dir: string;
-let alice: { identityFile: string; recipient: string };
-let aliceKeyPath: string;
+let alice: AgeKeypair & { identityFile: string };
 
 beforeAll(async () => {
   requireBuiltCli();
   requireAgeBinary();
   emulator = await startEmulator({ port: 0, deliveryTimeoutMs: 2000 });
   control = new EmulatorControl(emulator.url);
-  receiver = await startStatusReceiver(200);
-  failing = await startStatusReceiver(500);
+  receiver = await startReceiver(200);
+  failing = await startReceiver(500);
   dir = await mkdtemp(join(tmpdir(), "tuco-cli-apply-"));
-  alice = ageKeypair();
-  aliceKeyPath = join(dir, "alice.txt");
-  await writeFile(aliceKeyPath, alice.identityFile, { mode: 0o600 });
+  alice = ageKeypair(dir, "alice.txt");
 });
 
 afterAll(async () => {
@@ -62,12 +48,12 @@ function specFor(name: string, overrides: Record<string, unknown> = {}) {
   };
 }
 
-function apply(apiKey: string, spec: unknown, extra: string[] = []): Promise<CliRun> {
+function apply(apiKey: string, spec: unknown, extra: string[] = []): Promise<ProcessRun> {
   return runCli(["apply", "--spec", JSON.stringify(spec), "--json", ...extra], { TUCO_API_URL: emulator.url, TUCO_API_KEY: apiKey });
 }
 
 /** Asserts that no output or argv of a run shows the secret or the API key, in plain text or encoded (test/helpers/secret-scan.ts). */
-function expectNothingLeaked(run: CliRun, ...secrets: string[]): void {
+function expectNothingLeaked(run: ProcessRun, ...secrets: string[]): void {
   expectNoLeaks(
     secrets.map((value, i) => ({ label: `secret #${i + 1}`, value })),
     [
@@ -94,10 +80,10 @@ describe("apply", () => {
 
     // The sealed file opens with the real age CLI, and holds the very secret Tuco signs pings with.
     expect((await stat(spec.seal.path)).mode & 0o777).toBe(0o600);
-    const secret = execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString();
+    const secret = ageDecrypt(spec.seal.path, alice.identityFile);
     const ping = receiver.received.at(-1)!;
-    expect(createHmac("sha256", secret).update(ping.body).digest("hex")).toBe(ping.signature);
-    const opened = await runCli(["secret", "open", spec.seal.path, "--identity", aliceKeyPath]);
+    expect(createHmac("sha256", secret).update(ping.rawBody).digest("hex")).toBe(ping.signature);
+    const opened = await runCli(["secret", "open", spec.seal.path, "--identity", alice.identityFile]);
     expect(opened.code).toBe(0);
     expect(opened.stdout).toBe(secret);
 
@@ -115,16 +101,16 @@ describe("apply", () => {
     expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/webhooks", `POST /api/webhooks/${result.id}/health-check`]);
     expectNothingLeaked(second, secret, key);
     // The sealed file is not rewritten when nothing was created.
-    expect(execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString()).toBe(secret);
+    expect(ageDecrypt(spec.seal.path, alice.identityFile)).toBe(secret);
   });
 
   test("patches the same webhook with only the field that changed: url, events, isActive, description", async () => {
     const key = freshKey();
-    const other = await startStatusReceiver(200);
+    const other = await startReceiver(200);
     try {
       const base = specFor("billing", { description: "first" });
       const created = JSON.parse((await apply(key, base)).stdout);
-      const secretBefore = execFileSync("age", ["-d", "-i", aliceKeyPath, base.seal.path]).toString();
+      const secretBefore = ageDecrypt(base.seal.path, alice.identityFile);
       const steps: [Record<string, unknown>, string, Record<string, unknown>][] = [
         [{ url: other.url }, "url", { url: other.url }],
         [{ url: other.url, events: ["message.failed", "message.sent"] }, "events", { events: ["message.failed", "message.sent"] }],
@@ -144,7 +130,7 @@ describe("apply", () => {
       expect(live).toMatchObject({ id: created.id, url: other.url, isActive: false, description: "second\n\n[tuco-webhooks stack=prod key=billing]" });
       // Same webhook, same secret: the sealed file still opens to the secret that signs the pings.
       const ping = other.received.at(-1)!;
-      expect(createHmac("sha256", secretBefore).update(ping.body).digest("hex")).toBe(ping.signature);
+      expect(createHmac("sha256", secretBefore).update(ping.rawBody).digest("hex")).toBe(ping.signature);
       const before = (await requestsOf(control, key)).length;
       const again = await apply(key, { ...base, ...steps[3][0] });
       expect(JSON.parse(again.stdout).action).toBe("unchanged");
@@ -327,9 +313,9 @@ describe("apply", () => {
       const result = JSON.parse(run.stdout);
       const live = await listWebhooks(emulator.url, key);
       expect(live.map((w) => w.id)).toEqual([result.id]);
-      const secret = execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString();
+      const secret = ageDecrypt(spec.seal.path, alice.identityFile);
       const ping = receiver.received.at(-1)!;
-      expect(createHmac("sha256", secret).update(ping.body).digest("hex")).toBe(ping.signature);
+      expect(createHmac("sha256", secret).update(ping.rawBody).digest("hex")).toBe(ping.signature);
     } finally {
       await control.clearFaults();
     }
@@ -339,7 +325,7 @@ describe("apply", () => {
     const key = freshKey();
     const spec = specFor("paused", { isActive: false });
     await control.addFault({ kind: "status", method: "PATCH", path: "/api/webhooks/*", status: 400, times: 1 });
-    let first: CliRun;
+    let first: ProcessRun;
     try {
       first = await apply(key, spec);
     } finally {
@@ -349,7 +335,7 @@ describe("apply", () => {
     expect(first.stderr).toMatch(/was created, but pausing it \(isActive: false\) failed.*Apply again to finish/);
     const [created] = await listWebhooks(emulator.url, key);
     expect(created.isActive).toBe(true);
-    const secret = execFileSync("age", ["-d", "-i", aliceKeyPath, spec.seal.path]).toString();
+    const secret = ageDecrypt(spec.seal.path, alice.identityFile);
     expect(secret.length).toBeGreaterThan(0);
 
     const second = await apply(key, spec);

@@ -5,13 +5,14 @@
  * stderr naming the flag or file, the value and the fix, prints nothing on stdout, sends no request to
  * the API and leaves no file behind.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import { ageKeypair, freshKey, requestsOf, requireAgeBinary, requireBuiltCli, runCli } from "./helpers";
+import { freshKey, requestsOf } from "./helpers";
+import { ageEncrypt, ageKeypair, requireAgeBinary } from "../helpers/age";
+import { requireBuiltCli, runCli } from "../helpers/process";
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -24,9 +25,8 @@ beforeAll(async () => {
   requireAgeBinary();
   emulator = await startEmulator({ port: 0 });
   control = new EmulatorControl(emulator.url);
-  const pair = ageKeypair();
+  const pair = ageKeypair(dir, "id.txt");
   recipient = pair.recipient;
-  writeFileSync(at("id.txt"), pair.identityFile, { mode: 0o600 });
   writeFileSync(at("empty"), "");
   writeFileSync(at("blank.json"), "  \n\t\n");
   writeFileSync(at("bad.json"), "{nope");
@@ -39,7 +39,7 @@ beforeAll(async () => {
   mkdirSync(at("a-stack-dir"));
   mkdirSync(at("out"));
   // A secret sealed by the real age binary, for the --out cases.
-  execFileSync("age", ["-r", pair.recipient, "-o", at("sealed.age")], { input: "whsec_never_printed_or_written" });
+  ageEncrypt("whsec_never_printed_or_written", [pair.recipient], at("sealed.age"));
 });
 
 afterAll(async () => {
@@ -155,7 +155,7 @@ describe("every subcommand, given bad flags or files", () => {
     const key = freshKey();
     const args = rawArgs.map((a) => (a === "RECIPIENT" ? recipient : a));
     const before = readdirSync(at("out"));
-    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, ...extra?.env }, extra?.stdin);
+    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, ...extra?.env }, { stdin: extra?.stdin });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toBe("");
     const lines = run.stderr.trim().split("\n");

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import { freshKey, listWebhooks, requestsOf, requireBuiltCli, runCli, seedWebhook, writes } from "./helpers";
+import { freshKey, listWebhooks, requestsOf, seedWebhook, writes } from "./helpers";
+import { requireBuiltCli, runCli } from "../helpers/process";
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { EmulatorControl, startEmulator } from "../../src/emulator";
-import { requireBuiltCli, runCli } from "./helpers";
+import { requireBuiltCli, runCli } from "../helpers/process";
 
 beforeAll(requireBuiltCli);
 

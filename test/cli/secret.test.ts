@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ageKeypair, requireAgeBinary, requireBuiltCli, runCli } from "./helpers";
+import { ageDecrypt, ageEncrypt, ageKeypair, requireAgeBinary } from "../helpers/age";
+import { requireBuiltCli, runCli } from "../helpers/process";
 
 let dir: string;
 beforeAll(async () => {
@@ -17,23 +17,19 @@ afterAll(async () => {
 
 describe("secret", () => {
   test("seals stdin to several recipients; the real age binary and secret open both open it", async () => {
-    const a = ageKeypair();
-    const b = ageKeypair();
+    const a = ageKeypair(dir, "a.txt");
+    const b = ageKeypair(dir, "b.txt");
     const secret = "whsec_stdin_only_0123456789";
-    const run = await runCli(["secret", "seal", "--recipient", a.recipient, "--recipient", b.recipient], {}, secret);
+    const run = await runCli(["secret", "seal", "--recipient", a.recipient, "--recipient", b.recipient], {}, { stdin: secret });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----/);
     expect(run.stdout + run.stderr + run.argv.join(" ")).not.toContain(secret);
     const file = join(dir, "s.age");
     await writeFile(file, run.stdout);
-    const keyB = join(dir, "b.txt");
-    await writeFile(keyB, b.identityFile, { mode: 0o600 });
-    expect(execFileSync("age", ["-d", "-i", keyB, file]).toString()).toBe(secret);
+    expect(ageDecrypt(file, b.identityFile)).toBe(secret);
 
-    const keyA = join(dir, "a.txt");
-    await writeFile(keyA, a.identityFile, { mode: 0o600 });
     const out = join(dir, "out", "secret.txt");
-    const opened = await runCli(["secret", "open", file, "--identity", keyA, "--out", out]);
+    const opened = await runCli(["secret", "open", file, "--identity", a.identityFile, "--out", out]);
     expect(opened.code, opened.stderr).toBe(0);
     expect(opened.stdout).toBe("");
     expect(await readFile(out, "utf8")).toBe(secret);
@@ -41,23 +37,19 @@ describe("secret", () => {
   });
 
   test("opens a binary file the age CLI encrypted", async () => {
-    const a = ageKeypair();
-    const file = join(dir, "bin.age");
-    await writeFile(file, execFileSync("age", ["-r", a.recipient], { input: "from-age" }));
-    const key = join(dir, "bin-key.txt");
-    await writeFile(key, a.identityFile);
-    const opened = await runCli(["secret", "open", file, "--identity", key]);
+    const a = ageKeypair(dir, "bin-key.txt");
+    const file = ageEncrypt("from-age", [a.recipient], join(dir, "bin.age"));
+    const opened = await runCli(["secret", "open", file, "--identity", a.identityFile]);
     expect(opened.stdout).toBe("from-age");
   });
 
   test("fails to open with an identity the file was not sealed to", async () => {
     const a = ageKeypair();
-    const sealed = await runCli(["secret", "seal", "--recipient", a.recipient], {}, "x-secret-x");
+    const sealed = await runCli(["secret", "seal", "--recipient", a.recipient], {}, { stdin: "x-secret-x" });
     const file = join(dir, "other.age");
     await writeFile(file, sealed.stdout);
-    const wrong = join(dir, "wrong.txt");
-    await writeFile(wrong, ageKeypair().identityFile);
-    const run = await runCli(["secret", "open", file, "--identity", wrong]);
+    const wrong = ageKeypair(dir, "wrong.txt");
+    const run = await runCli(["secret", "open", file, "--identity", wrong.identityFile]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/None of the given identities can open this file/);
     expect(run.stdout).toBe("");
@@ -72,7 +64,7 @@ describe("secret", () => {
       [["secret", "rotate"], undefined, /unknown subcommand "rotate"/],
     ];
     for (const [args, stdin, message] of cases) {
-      const run = await runCli(args, {}, stdin);
+      const run = await runCli(args, {}, { stdin });
       expect(run.code, args.join(" ")).toBe(1);
       expect(run.stderr).toMatch(message);
     }

@@ -8,9 +8,8 @@
  * file, opened by the real `age` with the test identity, must hold the secret Tuco signs with.
  * Rows run concurrently, each against its own emulator.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
@@ -19,7 +18,9 @@ import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/
 import { checkTucoSignature } from "../../src/receiver/signature";
 import { sealSecret, writeSealedFile } from "../../src/secrets";
 import { ownerTag, parseOwnerTag } from "../../src/webhook/ownership";
-import { ageKeypair, listWebhooks, requireAgeBinary, requireBuiltCli, runCli, type CliRun } from "../cli/helpers";
+import { listWebhooks } from "../cli/helpers";
+import { ageDecrypt, ageKeypair, requireAgeBinary } from "../helpers/age";
+import { type ProcessRun, requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { API_FAULTS, DELIVERY_TIMEOUT_MS, TIMEOUT_MS, deadUrl, messageAt, outcomeOf, requestOf, retriedAfterFault, type Op } from "./fault-matrix";
 
@@ -34,10 +35,9 @@ beforeAll(async () => {
   requireBuiltCli();
   requireAgeBinary();
   dir = await mkdtemp(join(tmpdir(), "tuco-faults-cli-"));
-  const age = ageKeypair();
+  const age = ageKeypair(dir, "identity.txt");
   recipient = age.recipient;
-  identity = join(dir, "identity.txt");
-  await writeFile(identity, age.identityFile, { mode: 0o600 });
+  identity = age.identityFile;
 });
 
 afterAll(async () => {
@@ -75,12 +75,12 @@ function specOf(w: World, key: string, extra: Record<string, unknown> = {}) {
 }
 
 /** `node <cli> apply` as the create provisioner runs it. */
-function apply(apiUrl: string, spec: unknown): Promise<CliRun> {
+function apply(apiUrl: string, spec: unknown): Promise<ProcessRun> {
   return runCli(["apply"], { TUCO_API_URL: apiUrl, TUCO_API_KEY: KEY, TUCO_TIMEOUT_MS: TIMEOUT_MS, TUCO_WEBHOOK_SPEC: JSON.stringify(spec) });
 }
 
 /** `node <cli> delete --stack S --key K` as the destroy provisioner runs it. */
-function destroy(apiUrl: string, key: string): Promise<CliRun> {
+function destroy(apiUrl: string, key: string): Promise<ProcessRun> {
   return runCli(["delete", "--stack", STACK, "--key", key], { TUCO_API_URL: apiUrl, TUCO_API_KEY: KEY, TUCO_TIMEOUT_MS: TIMEOUT_MS });
 }
 
@@ -115,7 +115,7 @@ async function expectSealedSecretsSign(w: World, keys: readonly string[]): Promi
   const deliveries = await w.control.fireEvent(KEY, "message.sent");
   expect(deliveries).toHaveLength(keys.length);
   for (const key of keys) {
-    const secret = execFileSync("age", ["-d", "-i", identity, sealedPath(w, key)]).toString();
+    const secret = ageDecrypt(sealedPath(w, key), identity);
     const event = w.receiver.received.filter((r) => r.path === `/hooks/tuco/${key}`).at(-1);
     expect(event && JSON.parse(event.rawBody).messageId, `${key}: no event delivered`).toBeTruthy();
     expect(checkTucoSignature(event!.rawBody, event!.headers["x-tuco-signature"], secret), key).toEqual({ ok: true });
@@ -123,7 +123,7 @@ async function expectSealedSecretsSign(w: World, keys: readonly string[]): Promi
 }
 
 /** The last stderr line: the one a failed provisioner shows as its error. */
-const lastLine = (run: CliRun) => run.stderr.trim().split("\n").at(-1) ?? "";
+const lastLine = (run: ProcessRun) => run.stderr.trim().split("\n").at(-1) ?? "";
 
 describe.concurrent("each API fault through the CLI the provisioners run: apply (create), apply (update), delete", () => {
   for (const row of API_FAULTS) {
@@ -141,7 +141,7 @@ describe.concurrent("each API fault through the CLI the provisioners run: apply 
         if (row.fault !== "refused") for (const op of Object.values(aimed)) await w.control.addFault({ ...row.fault, ...op, times: 1 });
         const apiUrl = row.fault === "refused" ? await deadUrl() : w.emulator.url;
 
-        const commands: Record<"create" | "update" | "delete", (url: string) => Promise<CliRun>> = {
+        const commands: Record<"create" | "update" | "delete", (url: string) => Promise<ProcessRun>> = {
           create: (url) => apply(url, specOf(w, "created")),
           update: (url) => apply(url, specOf(w, "updated", { description: "changed" })),
           delete: (url) => destroy(url, "deleted"),
@@ -184,7 +184,7 @@ describe.concurrent("each API fault through the CLI the provisioners run: apply 
         expect([...live.keys()].sort()).toEqual(["created", "updated"]);
         expect(live.get("updated")).toMatchObject({ id: updated.id, description: "changed" });
         await expectSealedSecretsSign(w, ["created", "updated"]);
-        expect(execFileSync("age", ["-d", "-i", identity, sealedPath(w, "updated")]).toString()).toBe(updated.secret);
+        expect(ageDecrypt(sealedPath(w, "updated"), identity)).toBe(updated.secret);
       } finally {
         await w.close();
       }
@@ -229,11 +229,11 @@ describe.concurrent("each API fault through the CLI the provisioners run: apply 
         const deliveries = await w.control.fireEvent(KEY, "message.sent");
         expect(deliveries.every((d) => d.success)).toBe(true);
         for (const key of ["created", "moved"]) {
-          const secret = execFileSync("age", ["-d", "-i", identity, sealedPath(w, key)]).toString();
+          const secret = ageDecrypt(sealedPath(w, key), identity);
           const event = bad.received.filter((r) => r.path === `/hooks/tuco/${key}`).at(-1)!;
           expect(checkTucoSignature(event.rawBody, event.headers["x-tuco-signature"], secret), key).toEqual({ ok: true });
         }
-        expect(execFileSync("age", ["-d", "-i", identity, sealedPath(w, "moved")]).toString()).toBe(moved.secret);
+        expect(ageDecrypt(sealedPath(w, "moved"), identity)).toBe(moved.secret);
       } finally {
         await bad.close();
         await w.close();

@@ -6,23 +6,24 @@
  * runs the packed CLI and its emulator, and the provider serialized by the consumer runs in the
  * host loading the engine through the package's `exports`.
  */
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
 import { WEBHOOK_TYPE } from "../../src/pulumi";
+import { checkExit, run as runProcess, type Env } from "../helpers/process";
 import { assertDistIsFresh, ROOT } from "../helpers/pulumi-fixtures";
 import { startPulumiHost, urnOf } from "../helpers/pulumi-host";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { api as callEmulator } from "../emulator/helpers";
 
-const run = promisify(execFile);
+/** Runs to exit 0 (throws with what it printed otherwise), in `cwd`, with this process's environment unless `env` is given. */
+const run = async (command: string, args: string[], { cwd, env = process.env }: { cwd?: string; env?: Env } = {}) => checkExit(await runProcess(command, args, env, { cwd }));
 const KEY = "tuco_sk_pulumi_package_c0de";
 
 let work: string;

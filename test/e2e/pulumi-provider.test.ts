@@ -2,13 +2,12 @@
  * The Webhook dynamic provider driven through the REAL @pulumi/pulumi dynamic-provider host over
  * gRPC, as the Pulumi engine drives it, against the emulator.
  */
-import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { WEBHOOK_TYPE, webhookProvider } from "../../src/pulumi";
+import { checkExit, run } from "../helpers/process";
 import { assertDistIsFresh, ROOT } from "../helpers/pulumi-fixtures";
 import { outputsOf, ProviderCallError, serializeProvider, startPulumiHost, urnOf, type Props, type PulumiHost } from "../helpers/pulumi-host";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
@@ -296,7 +295,7 @@ describe("serialization of webhookProvider", () => {
       const { webhookProvider } = require(${JSON.stringify(path.join(ROOT, "dist", "pulumi", "index.js"))});
       pulumi.runtime.serializeFunction(() => webhookProvider, { allowSecrets: true }).then((sf) => process.stdout.write(sf.text));
     `;
-    const { stdout: distText } = await promisify(execFile)(process.execPath, ["-e", script], { cwd: ROOT, env: envWithoutTuco() });
+    const { stdout: distText } = checkExit(await run(process.execPath, ["-e", script], envWithoutTuco(), { cwd: ROOT }));
     for (const text of [providerText, distText]) {
       expect(Buffer.byteLength(text)).toBeLessThan(4096);
       expect(text).toContain('require("tuco-webhooks/pulumi/engine")');

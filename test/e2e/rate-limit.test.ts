@@ -7,15 +7,16 @@
  * Every apply must succeed, leave exactly 50 webhooks, and hold a secret that signs its deliveries;
  * the request log shows the limit held.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { WEBHOOK_TYPE, webhookProvider } from "../../src/pulumi";
 import { checkTucoSignature } from "../../src/receiver/signature";
-import { ageKeypair, listWebhooks, requireAgeBinary, requireBuiltCli, runCli } from "../cli/helpers";
+import { listWebhooks } from "../cli/helpers";
+import { ageDecrypt, ageKeypair, requireAgeBinary } from "../helpers/age";
+import { requireBuiltCli, runCli } from "../helpers/process";
 import { assertDistIsFresh } from "../helpers/pulumi-fixtures";
 import { outputsOf, serializeProvider, startPulumiHost, urnOf, type PulumiHost } from "../helpers/pulumi-host";
 import { auditRate } from "../helpers/rate";
@@ -110,9 +111,8 @@ describe(`${N} webhooks applied in parallel under a limit of ${LIMIT} requests p
 
   it("all succeed through the CLI the provisioners run, 50 processes at once, and every sealed file opens to the secret that signs", async () => {
     const key = "tuco_sk_rate_cli";
-    const age = ageKeypair();
-    const identity = join(dir, "identity.txt");
-    await writeFile(identity, age.identityFile, { mode: 0o600 });
+    const age = ageKeypair(dir, "identity.txt");
+    const identity = age.identityFile;
     const sealedPath = (name: string) => join(dir, "sealed", `${name}.age`);
 
     const runs = await Promise.all(
@@ -132,7 +132,7 @@ describe(`${N} webhooks applied in parallel under a limit of ${LIMIT} requests p
     expect(live).toHaveLength(N);
     expect(live.map((w) => w.name).sort()).toEqual(names);
     expect(new Set(live.map((w) => w.description)).size).toBe(N);
-    const secrets = new Map(names.map((name) => [name, execFileSync("age", ["-d", "-i", identity, sealedPath(name)]).toString()]));
+    const secrets = new Map(names.map((name) => [name, ageDecrypt(sealedPath(name), identity)]));
     await expectSecretsSign(key, (name) => secrets.get(name)!);
   });
 });

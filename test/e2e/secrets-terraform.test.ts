@@ -21,7 +21,10 @@ import { parseOwnerTag } from "../../src/webhook/ownership";
 import { ProcessRecorder } from "../helpers/process-recorder";
 import { expectNoLeaks, type Artifact, type Needle } from "../helpers/secret-scan";
 import { startSecretRecorder, type SecretRecorder } from "../helpers/secret-recorder";
-import { TerraformWorkspace, ageDecrypt, ageKeypair, requireBuiltCli, runTucoCli, startReceiver, type CliRun, type Receiver } from "../helpers/terraform";
+import { TerraformWorkspace } from "../helpers/terraform";
+import { ageDecrypt, ageKeypair } from "../helpers/age";
+import { type ProcessRun, requireBuiltCli, runCli } from "../helpers/process";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 const STEP_MS = 60_000;
 const API_KEY = `tuco_sk_scan_${crypto.randomBytes(12).toString("hex")}`;
@@ -31,7 +34,7 @@ let emulator: RunningEmulator;
 let control: EmulatorControl;
 let proxy: SecretRecorder;
 let client: TucoClient;
-let receiver: Receiver;
+let receiver: TestReceiver;
 let ws: TerraformWorkspace;
 let procs: ProcessRecorder;
 let age: { identityFile: string; recipient: string };
@@ -65,8 +68,8 @@ async function owned(): Promise<Map<string, { id: string; url: string; isActive:
   return byKey;
 }
 
-async function cli(args: string[], okCodes: number[] = [0]): Promise<CliRun> {
-  const run = await runTucoCli(args, env, ws.root);
+async function cli(args: string[], okCodes: number[] = [0]): Promise<ProcessRun> {
+  const run = await runCli(args, env, { cwd: ws.root });
   const name = `tuco-webhooks ${args.filter((a) => a !== stackDir).join(" ")} (run ${printed.length / 2 + 1})`;
   printed.push({ name: `${name} stdout`, text: run.stdout }, { name: `${name} stderr`, text: run.stderr });
   expect(okCodes, `tuco-webhooks ${args.join(" ")} exited ${run.code}: ${run.stderr}`).toContain(run.code);
@@ -104,8 +107,8 @@ beforeAll(async () => {
     TF_LOG: "DEBUG",
     TF_LOG_PATH: path.join(ws.root, "terraform-debug.log"),
   };
-  ORDERS.props = { ...ORDERS.props, url: `${receiver.url}/orders` };
-  PAUSED.props = { ...PAUSED.props, url: `${receiver.url}/paused` };
+  ORDERS.props = { ...ORDERS.props, url: `${receiver.origin}/orders` };
+  PAUSED.props = { ...PAUSED.props, url: `${receiver.origin}/paused` };
 });
 
 afterAll(async () => {
@@ -137,19 +140,19 @@ describe("no secret leaks through a whole Terraform lifecycle (terraform_data, r
 
   test("in-place update: the same webhooks are patched and keep their secrets", { timeout: STEP_MS }, async () => {
     const before = await owned();
-    ORDERS.props = { ...ORDERS.props, url: `${receiver.url}/orders-v2`, events: ["message.sent", "message.reply"], description: "Order updates, v2" };
+    ORDERS.props = { ...ORDERS.props, url: `${receiver.origin}/orders-v2`, events: ["message.sent", "message.reply"], description: "Order updates, v2" };
     stackDir = ws.synth(STACK, program([ORDERS, PAUSED]));
     await planShowApply("update");
     const after = await owned();
-    expect(after.get("orders")).toMatchObject({ id: before.get("orders")!.id, url: `${receiver.url}/orders-v2` });
+    expect(after.get("orders")).toMatchObject({ id: before.get("orders")!.id, url: `${receiver.origin}/orders-v2` });
     expect(proxy.secrets).toHaveLength(2);
   });
 
   test("a failed apply: a failed health-check, an unwritable seal path and a failed pause, each after Tuco created the webhook", { timeout: STEP_MS }, async () => {
     // A path that passes every check at synthesis but that no process, root included, can create: /proc/self is the CLI process's own procfs directory.
-    const broken: Declared = { key: "broken", props: { name: "Broken", url: `${receiver.url}/broken`, events: ["message.sent"], healthCheck: "fail" } };
-    const unsealable: Declared = { key: "unsealable", props: { name: "Unsealable", url: `${receiver.url}/unsealable`, events: ["message.sent"], sealedSecretPath: "/proc/self/unsealable.age" } };
-    const pauseFails: Declared = { key: "pausefails", props: { name: "Pause fails", url: `${receiver.url}/pausefails`, events: ["message.reply"], isActive: false } };
+    const broken: Declared = { key: "broken", props: { name: "Broken", url: `${receiver.origin}/broken`, events: ["message.sent"], healthCheck: "fail" } };
+    const unsealable: Declared = { key: "unsealable", props: { name: "Unsealable", url: `${receiver.origin}/unsealable`, events: ["message.sent"], sealedSecretPath: "/proc/self/unsealable.age" } };
+    const pauseFails: Declared = { key: "pausefails", props: { name: "Pause fails", url: `${receiver.origin}/pausefails`, events: ["message.reply"], isActive: false } };
     receiver.setStatus("/broken", 500);
     await control.addFault({ kind: "status", status: 400, method: "PATCH", path: "/api/webhooks/*", times: 1, body: { error: "Invalid JSON body" } });
     stackDir = ws.synth(STACK, program([ORDERS, PAUSED, broken, unsealable, pauseFails]));
@@ -174,7 +177,7 @@ describe("no secret leaks through a whole Terraform lifecycle (terraform_data, r
 
   test("drift, drift --json and drift --fix --json after changes outside Terraform (one by delete --json); prune --json, list --json", { timeout: STEP_MS }, async () => {
     const live = await owned();
-    await client.update(live.get("orders")!.id, { url: `${receiver.url}/hijacked` });
+    await client.update(live.get("orders")!.id, { url: `${receiver.origin}/hijacked` });
     const deleted = JSON.parse((await cli(["delete", "--stack", STACK, "--key", "paused", "--json"])).stdout) as { deleted: { id: string }[] };
     expect(deleted.deleted.map((d) => d.id)).toEqual([live.get("paused")!.id]);
     await cli(["drift", stackDir], [2]);
@@ -188,7 +191,7 @@ describe("no secret leaks through a whole Terraform lifecycle (terraform_data, r
     await cli(["list", "--stack", STACK]);
     // --fix re-created the deleted webhook: one more secret minted and sealed.
     expect(proxy.secrets).toHaveLength(6);
-    expect((await owned()).get("orders")!.url).toBe(`${receiver.url}/orders-v2`);
+    expect((await owned()).get("orders")!.url).toBe(`${receiver.origin}/orders-v2`);
   });
 
   test("destroy: plan -destroy, show -json of it, destroy; nothing of the stack is left", { timeout: STEP_MS }, async () => {

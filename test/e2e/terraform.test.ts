@@ -19,7 +19,10 @@ import type { LoggedRequest } from "../../src/emulator";
 import { verifyTucoSignature } from "../../src/receiver";
 import { parseOwnerTag, withOwnerTag } from "../../src/webhook/ownership";
 import { expectNoLeaks } from "../helpers/secret-scan";
-import { TerraformWorkspace, ageDecrypt, ageKeypair, requireBuiltCli, runTucoCli, startReceiver, type Receiver } from "../helpers/terraform";
+import { TerraformWorkspace } from "../helpers/terraform";
+import { ageDecrypt, ageKeypair } from "../helpers/age";
+import { requireBuiltCli, runCli } from "../helpers/process";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 const STEP_MS = 60_000;
 const API_KEY = `tuco_sk_e2e_${crypto.randomBytes(12).toString("hex")}`;
@@ -28,7 +31,7 @@ const STACK = "shop";
 let emulator: RunningEmulator;
 let control: EmulatorControl;
 let client: TucoClient;
-let receiver: Receiver;
+let receiver: TestReceiver;
 let ws: TerraformWorkspace;
 let age: { identityFile: string; recipient: string };
 let env: NodeJS.ProcessEnv;
@@ -96,12 +99,12 @@ beforeAll(async () => {
   client = new TucoClient({ apiKey: API_KEY, apiUrl: emulator.url });
   receiver = await startReceiver();
   env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: API_KEY };
-  CRM.props = { ...CRM.props, url: `${receiver.url}/crm` };
-  LEDGER.props = { ...LEDGER.props, url: `${receiver.url}/ledger` };
+  CRM.props = { ...CRM.props, url: `${receiver.origin}/crm` };
+  LEDGER.props = { ...LEDGER.props, url: `${receiver.origin}/ledger` };
   // Webhooks this stack must never touch: a hand-made one with the same name, and another stack's with the same key.
-  const handMade = await client.create({ url: `${receiver.url}/hand`, events: ["message.sent"], name: "CRM events" });
+  const handMade = await client.create({ url: `${receiver.origin}/hand`, events: ["message.sent"], name: "CRM events" });
   const otherStack = await client.create({
-    url: `${receiver.url}/other`,
+    url: `${receiver.origin}/other`,
     events: ["message.sent"],
     name: "CRM events",
     description: withOwnerTag("Another team's CRM", { stack: "other", key: "crm" }),
@@ -125,7 +128,7 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
     const live = await owned();
     expect([...live.keys()].sort()).toEqual(["billing/ledger", "crm"]);
     const crm = live.get("crm")!;
-    expect(crm).toMatchObject({ name: "CRM events", url: `${receiver.url}/crm`, events: ["message.sent"], isActive: true });
+    expect(crm).toMatchObject({ name: "CRM events", url: `${receiver.origin}/crm`, events: ["message.sent"], isActive: true });
     expect(parseOwnerTag(crm.description).description).toBe("Feeds the CRM ${not_a_template} at 100%{x}");
     for (const [key, w] of live) ids.set(key, w.id);
 
@@ -137,7 +140,7 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
       const file = path.join(sealDir, `${key.replace(/\//g, "__")}.age`);
       const secret = ageDecrypt(file, age.identityFile);
       expect(secret.length).toBeGreaterThan(16);
-      const ours = await runTucoCli(["secret", "open", file, "--identity", age.identityFile]);
+      const ours = await runCli(["secret", "open", file, "--identity", age.identityFile]);
       expect(ours.code, ours.stderr).toBe(0);
       expect(ours.stdout).toBe(secret);
       secrets.set(key, secret);
@@ -147,7 +150,7 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
     await control.fireEvent(API_KEY, "message.sent");
     const delivery = receiver.received.slice(before).find((r) => r.path === "/crm")!;
     expect(delivery).toBeDefined();
-    expect(verifyTucoSignature(delivery.body, delivery.headers["x-tuco-signature"], secrets.get("crm")!)).toBe(true);
+    expect(verifyTucoSignature(delivery.rawBody, delivery.headers["x-tuco-signature"], secrets.get("crm")!)).toBe(true);
   });
 
   test("re-applying with no change plans nothing and makes zero API writes", { timeout: STEP_MS }, async () => {
@@ -159,22 +162,22 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
   });
 
   test("a change made outside Terraform is invisible to terraform plan but drift finds it and --fix repairs it", { timeout: STEP_MS }, async () => {
-    await client.update(ids.get("crm")!, { url: `${receiver.url}/hijacked` });
+    await client.update(ids.get("crm")!, { url: `${receiver.origin}/hijacked` });
     const plan = await ws.plan(stackDir, { env });
     expect(plan.code).toBe(0);
-    const drift = await runTucoCli(["drift", stackDir], env);
+    const drift = await runCli(["drift", stackDir], env);
     expect(drift.code, drift.stderr).toBe(2);
-    expect(drift.stdout).toContain(`~ webhook crm (${ids.get("crm")}): url "${receiver.url}/hijacked" -> "${receiver.url}/crm"`);
-    const fixed = await runTucoCli(["drift", stackDir, "--fix"], env);
+    expect(drift.stdout).toContain(`~ webhook crm (${ids.get("crm")}): url "${receiver.origin}/hijacked" -> "${receiver.origin}/crm"`);
+    const fixed = await runCli(["drift", stackDir, "--fix"], env);
     expect(fixed.code, fixed.stderr).toBe(0);
-    expect((await client.get(ids.get("crm")!)).url).toBe(`${receiver.url}/crm`);
+    expect((await client.get(ids.get("crm")!)).url).toBe(`${receiver.origin}/crm`);
   });
 
   test("changing url, events, isActive or description patches the same webhook in place, keeps its secret and health-checks again", { timeout: STEP_MS }, async () => {
     const sealed = (key: string) => path.join(sealDir, `${key.replace(/\//g, "__")}.age`);
     const files = new Map(["crm", "billing/ledger"].map((k) => [k, { bytes: fs.readFileSync(sealed(k)), mtimeMs: fs.statSync(sealed(k)).mtimeMs }]));
     const mark = await lastSeq();
-    const crm2: Declared = { ...CRM, props: { ...CRM.props, url: `${receiver.url}/crm2`, events: ["message.reply", "message.sent"], description: "Feeds the CRM, v2" } };
+    const crm2: Declared = { ...CRM, props: { ...CRM.props, url: `${receiver.origin}/crm2`, events: ["message.reply", "message.sent"], description: "Feeds the CRM, v2" } };
     const ledger2: Declared = { ...LEDGER, props: { ...LEDGER.props, isActive: false } };
     stackDir = ws.synth(STACK, program([crm2, ledger2]));
     const plan = await ws.plan(stackDir, { env });
@@ -185,7 +188,7 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
     const live = await owned();
     expect(live.get("crm")!.id).toBe(ids.get("crm"));
     expect(live.get("billing/ledger")!.id).toBe(ids.get("billing/ledger"));
-    expect(live.get("crm")).toMatchObject({ url: `${receiver.url}/crm2`, events: ["message.reply", "message.sent"], isActive: true });
+    expect(live.get("crm")).toMatchObject({ url: `${receiver.origin}/crm2`, events: ["message.reply", "message.sent"], isActive: true });
     expect(parseOwnerTag(live.get("crm")!.description).description).toBe("Feeds the CRM, v2");
     expect(live.get("billing/ledger")!.isActive).toBe(false);
 
@@ -201,7 +204,7 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
     const before = receiver.received.length;
     await control.fireEvent(API_KEY, "message.reply");
     const delivery = receiver.received.slice(before).find((r) => r.path === "/crm2")!;
-    expect(verifyTucoSignature(delivery.body, delivery.headers["x-tuco-signature"], secrets.get("crm")!)).toBe(true);
+    expect(verifyTucoSignature(delivery.rawBody, delivery.headers["x-tuco-signature"], secrets.get("crm")!)).toBe(true);
     expect((await ws.plan(stackDir, { env })).code).toBe(0);
     CRM.props = crm2.props;
     LEDGER.props = ledger2.props;
@@ -225,7 +228,7 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
   });
 
   test("an apply that failed because the API was down is simply re-applied: one webhook, nothing lost", { timeout: STEP_MS }, async () => {
-    const alerts: Declared = { path: "alerts", props: { name: "Alerts", url: `${receiver.url}/alerts`, events: ["message.failed"] } };
+    const alerts: Declared = { path: "alerts", props: { name: "Alerts", url: `${receiver.origin}/alerts`, events: ["message.failed"] } };
     stackDir = ws.synth(STACK, program([CRM, { path: "billing/payments", props: LEDGER.props }, alerts]));
     await control.addFault({ kind: "status", status: 503, method: "POST", path: "/api/webhooks", times: 1000 });
     let failed;
@@ -252,8 +255,8 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
   });
 
   test("an apply whose health-check failed under policy fail is re-applied once the endpoint answers: one webhook", { timeout: STEP_MS }, async () => {
-    const support: Declared = { path: "support", props: { name: "Support", url: `${receiver.url}/support`, events: ["message.reply"], healthCheck: "fail" } };
-    const all = [CRM, { path: "billing/payments", props: LEDGER.props }, { path: "alerts", props: { name: "Alerts", url: `${receiver.url}/alerts`, events: ["message.failed"] } }, support];
+    const support: Declared = { path: "support", props: { name: "Support", url: `${receiver.origin}/support`, events: ["message.reply"], healthCheck: "fail" } };
+    const all = [CRM, { path: "billing/payments", props: LEDGER.props }, { path: "alerts", props: { name: "Alerts", url: `${receiver.origin}/alerts`, events: ["message.failed"] } }, support];
     stackDir = ws.synth(STACK, program(all));
     receiver.setStatus("/support", 500);
     const failed = await ws.apply(stackDir, { env, okCodes: [1] });
@@ -277,8 +280,8 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
     fs.renameSync(sealDir, `${sealDir}.published`);
     fs.rmSync(path.join(ws.root, "cdktf.out"), { recursive: true });
     const mark = await lastSeq();
-    const remaining = [{ path: "billing/payments", props: LEDGER.props }, { path: "alerts", props: { name: "Alerts", url: `${receiver.url}/alerts`, events: ["message.failed"] } }];
-    const support: Declared = { path: "support", props: { name: "Support", url: `${receiver.url}/support`, events: ["message.reply"], healthCheck: "fail" } };
+    const remaining = [{ path: "billing/payments", props: LEDGER.props }, { path: "alerts", props: { name: "Alerts", url: `${receiver.origin}/alerts`, events: ["message.failed"] } }];
+    const support: Declared = { path: "support", props: { name: "Support", url: `${receiver.origin}/support`, events: ["message.reply"], healthCheck: "fail" } };
     stackDir = ws.synth(STACK, program([...remaining, support]), { outdir: "runner2/cdktf.out" });
     expect(fs.readdirSync(stackDir)).toEqual(["cdk.tf.json"]);
     fs.writeFileSync(path.join(stackDir, stateName), state);
@@ -312,7 +315,7 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
   });
 
   test("a stack that keeps TucoWebhookPrune deletes its last webhook when the program drops it", { timeout: STEP_MS }, async () => {
-    const last: Declared = { path: "last", props: { name: "Last", url: `${receiver.url}/last`, events: ["message.sent"] } };
+    const last: Declared = { path: "last", props: { name: "Last", url: `${receiver.origin}/last`, events: ["message.sent"] } };
     const dir = ws.synth("solo", program([last]), { outdir: "solo/cdktf.out" });
     await ws.init(dir, { env });
     await ws.apply(dir, { env });

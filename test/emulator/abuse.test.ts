@@ -6,36 +6,26 @@
  * and body, the store stays consistent (the list is the set of what GET finds, no update is lost,
  * every id is unique, delivery counters untouched), and the emulator keeps serving.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { request } from "undici";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import type { Webhook } from "../../src/api/types";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { api, KEY_A, KEY_B, VALID } from "./helpers";
 
 let emu: RunningEmulator;
 let control: EmulatorControl;
-let pinged = 0;
-let receiver: Server;
-let receiverUrl: string;
+let receiver: TestReceiver;
 
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, deliveryTimeoutMs: 2000 });
   control = new EmulatorControl(emu.url);
-  receiver = createServer((req, res) => {
-    pinged += 1;
-    req.resume();
-    res.end("OK");
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  receiver = await startReceiver(200);
 });
 
 afterAll(async () => {
   await emu?.close();
-  receiver?.closeAllConnections();
-  await new Promise<void>((resolve) => receiver?.close(() => resolve()));
+  await receiver?.close();
 });
 
 beforeEach(async () => {
@@ -55,7 +45,7 @@ async function raw(method: string, path: string, options: { headers?: Record<str
   return { status: res.statusCode, headers: res.headers, body };
 }
 
-async function create(body: Record<string, unknown> = { ...VALID, url: receiverUrl }, key = KEY_A): Promise<string> {
+async function create(body: Record<string, unknown> = { ...VALID, url: receiver.url }, key = KEY_A): Promise<string> {
   const r = await api(emu.url, "POST", "/api/webhooks", { body, key });
   expect(r.status).toBe(201);
   return r.body.id as string;
@@ -180,7 +170,7 @@ describe("missing, malformed and foreign API keys, on every route", () => {
   test("answer 401 Unauthorized before anything else, change nothing and deliver nothing", async () => {
     const id = await create();
     const before = await get(id);
-    const pingsBefore = pinged;
+    const pingsBefore = receiver.received.length;
     for (const [what, headers] of badAuthorizations) {
       for (const [method, path] of routes(id)) {
         const r = await raw(method, path, { headers: { ...headers, "content-type": "application/json" }, body: method === "GET" || method === "DELETE" ? undefined : JSON.stringify({ ...VALID, name: "hijacked" }) });
@@ -190,7 +180,7 @@ describe("missing, malformed and foreign API keys, on every route", () => {
     }
     expect(await get(id)).toEqual(before);
     expect(await list()).toHaveLength(1);
-    expect(pinged).toBe(pingsBefore);
+    expect(receiver.received.length).toBe(pingsBefore);
     const log = await control.requests();
     expect(log.filter((e) => e.status === 401)).toHaveLength(badAuthorizations.length * 6);
     expect(log.filter((e) => e.status === 401).every((e) => e.workspace === undefined)).toBe(true);
@@ -212,7 +202,7 @@ describe("missing, malformed and foreign API keys, on every route", () => {
   test("keep workspaces apart: another workspace's key gets 404 on every id route, sees nothing, changes nothing, pings nothing", async () => {
     const id = await create();
     const before = await get(id);
-    const pingsBefore = pinged;
+    const pingsBefore = receiver.received.length;
     const theirs = await create({ ...VALID, name: "theirs" }, KEY_B);
     for (const [method, path] of routes(id).slice(2)) {
       const r = await api(emu.url, method, path, { key: KEY_B, body: method === "PATCH" ? { name: "hijacked", isActive: false } : undefined });
@@ -222,7 +212,7 @@ describe("missing, malformed and foreign API keys, on every route", () => {
     expect((await list(KEY_A)).map((w) => w.id)).toEqual([id]);
     expect(await get(id)).toEqual(before);
     expect(await get(theirs, KEY_A)).toBeUndefined();
-    expect(pinged).toBe(pingsBefore);
+    expect(receiver.received.length).toBe(pingsBefore);
   });
 });
 

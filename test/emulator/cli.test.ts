@@ -1,25 +1,20 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import { resolve } from "node:path";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { requireBuiltCli } from "../helpers/process";
 import { api } from "./helpers";
 
-const MAIN = resolve(__dirname, "../../dist/cli/main.js");
+// A long-lived process read line by line and signalled, so not the one-shot runner of test/helpers/process.ts.
 const children: ChildProcessWithoutNullStreams[] = [];
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) {
-    throw new Error(`${MAIN} is missing: build first with "npx tsc -p tsconfig.build.json" (npm test does this before vitest)`);
-  }
-});
+beforeAll(requireBuiltCli);
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
-  const child = spawn(process.execPath, [MAIN, "emulator", ...args], { env: { ...process.env, ...env }, stdio: "pipe" });
+  const child = spawn(process.execPath, [requireBuiltCli(), "emulator", ...args], { env: { ...process.env, ...env }, stdio: "pipe" });
   children.push(child);
   return child;
 }

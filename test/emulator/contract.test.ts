@@ -10,7 +10,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import { api, KEY_A, startReceiver, VALID, type ApiAnswer, type Receiver } from "./helpers";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
+import { api, KEY_A, VALID, type ApiAnswer } from "./helpers";
 
 interface Schema {
   readonly $ref?: string;
@@ -113,16 +114,16 @@ function expectConforms(value: unknown, schema: Schema, at: string, exact: boole
 
 let emu: RunningEmulator;
 let control: EmulatorControl;
-let ok: Receiver;
-let badGateway: Receiver;
-let silent: Receiver;
+let ok: TestReceiver;
+let badGateway: TestReceiver;
+let silent: TestReceiver;
 
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, deliveryTimeoutMs: 400 });
   control = new EmulatorControl(emu.url);
-  ok = await startReceiver((res) => res.writeHead(200, { "content-type": "text/plain" }).end("OK"));
-  badGateway = await startReceiver((res) => res.writeHead(502, { "content-type": "text/plain" }).end("upstream connect error"));
-  silent = await startReceiver(() => {});
+  ok = await startReceiver({ status: 200, body: "OK" });
+  badGateway = await startReceiver({ status: 502, body: "upstream connect error" });
+  silent = await startReceiver("hang");
   await control.setWorkspace(READ_ONLY_KEY, { readOnly: true });
   await control.setWorkspace(NO_WORKSPACE_KEY, { noWorkspace: true });
 });
@@ -187,7 +188,7 @@ const invalidPatch = (name: string, body: unknown): Case => ({
   expected: name,
   call: async () => api(emu.url, "PATCH", concrete(ONE, (await createWith(KEY_A)).id), { body }),
 });
-const healthCheck = (name: string, receiver: () => Receiver): Case => ({
+const healthCheck = (name: string, receiver: () => TestReceiver): Case => ({
   path: HEALTH,
   method: "post",
   status: "200",

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { signTucoPayload } from "../../src/receiver/signature";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import { api, closedPort, KEY_A, KEY_B, startReceiver, VALID, type Receiver } from "./helpers";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
+import { api, closedPort, KEY_A, KEY_B, VALID } from "./helpers";
 
 let emu: RunningEmulator;
 let control: EmulatorControl;
-const receivers: Receiver[] = [];
+const receivers: TestReceiver[] = [];
 
 beforeEach(async () => {
   emu = await startEmulator({ port: 0, deliveryTimeoutMs: 300 });
@@ -16,11 +17,8 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
-async function receiver(status: number, body: string): Promise<Receiver> {
-  const r = await startReceiver((res) => {
-    res.writeHead(status, { "content-type": "text/plain" });
-    res.end(body);
-  });
+async function receiver(status: number | "hang", body?: string): Promise<TestReceiver> {
+  const r = await startReceiver({ status, body });
   receivers.push(r);
   return r;
 }
@@ -90,8 +88,7 @@ describe("health-check", () => {
   });
 
   test("fails with the timeout message against a receiver that never answers", async () => {
-    const rcv = await startReceiver(() => {});
-    receivers.push(rcv);
+    const rcv = await receiver("hang");
     const { id } = await create(rcv.url);
     const r = await api(emu.url, "POST", `/api/webhooks/${id}/health-check`);
     expect(r.body).toEqual({ success: false, error: "The operation was aborted due to timeout" });
@@ -117,12 +114,7 @@ describe("health-check", () => {
 
 describe("fired events", () => {
   test("delivers a signed event and records success, then failure, on the webhook", async () => {
-    let status = 200;
-    const rcv = await startReceiver((res) => {
-      res.writeHead(status);
-      res.end();
-    });
-    receivers.push(rcv);
+    const rcv = await receiver(200, "");
     const { id, secret } = await create(rcv.url, ["message.sent"]);
 
     const first = await control.fireEvent(KEY_A, "message.sent", { campaign: "spring" });
@@ -145,7 +137,7 @@ describe("fired events", () => {
     expect(ok).toMatchObject({ failureCount: 0, lastFailureAt: null });
     expect(ok.lastSuccessAt).toBe(ok.lastTriggeredAt);
 
-    status = 503;
+    rcv.status = 503;
     const second = await control.fireEvent(KEY_A, "message.sent");
     expect(second).toEqual([{ webhookId: id, url: rcv.url, success: false, statusCode: 503, error: "HTTP 503: Service Unavailable" }]);
     await control.fireEvent(KEY_A, "message.sent");
@@ -154,7 +146,7 @@ describe("fired events", () => {
     expect(failing.lastFailureAt).toBe(failing.lastTriggeredAt);
     expect(failing.lastSuccessAt).toBe(ok.lastSuccessAt);
 
-    status = 200;
+    rcv.status = 200;
     await control.fireEvent(KEY_A, "message.sent");
     expect((await get(id)).failureCount).toBe(0);
   });
@@ -175,8 +167,7 @@ describe("fired events", () => {
   });
 
   test("records a timeout and a refused connection as failures", async () => {
-    const hung = await startReceiver(() => {});
-    receivers.push(hung);
+    const hung = await receiver("hang");
     const a = await create(hung.url, ["message.opened"]);
     const b = await create(`http://127.0.0.1:${await closedPort()}/x`, ["message.opened"]);
     const deliveries = await control.fireEvent(KEY_A, "message.opened");

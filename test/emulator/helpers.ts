@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 
@@ -32,47 +32,6 @@ export const KEY_A = "tuco_sk_workspace_a";
 export const KEY_B = "tuco_sk_workspace_b";
 
 export const VALID = { url: "https://example.com/hooks/tuco", events: ["message.sent"], name: "Primary" };
-
-/** A received delivery: headers and the raw body exactly as sent. */
-export interface Received {
-  readonly headers: IncomingMessage["headers"];
-  readonly rawBody: string;
-}
-
-/** A local receiver. `handler` answers; `next()` resolves with the next delivery. */
-export interface Receiver {
-  readonly url: string;
-  readonly received: Received[];
-  next(): Promise<Received>;
-  close(): Promise<void>;
-}
-
-export async function startReceiver(handler: (res: ServerResponse, got: Received) => void): Promise<Receiver> {
-  const received: Received[] = [];
-  const waiters: ((r: Received) => void)[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const got = { headers: req.headers, rawBody: Buffer.concat(chunks).toString("utf8") };
-      received.push(got);
-      waiters.shift()?.(got);
-      handler(res, got);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    next: () => new Promise((resolve) => waiters.push(resolve)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** A port nothing listens on: bound, then released. */
 export async function closedPort(): Promise<number> {

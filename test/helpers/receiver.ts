@@ -1,65 +1,74 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+
+/** What a receiver answers: an HTTP status, or "hang" (never answers). */
+export type Answer = number | "hang";
 
 /** One request the receiver got, with its raw body as received. */
 export interface ReceivedRequest {
   readonly method: string;
+  /** The request target as sent, e.g. "/hooks/tuco/crm". */
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly rawBody: string;
+  /** The X-Tuco-Signature header ("" when there is none). */
+  readonly signature: string;
 }
 
-/** A local webhook endpoint for tests: records every request and answers `status` (settable at any time). */
+/**
+ * A local webhook endpoint for tests: records every request and answers `status` with `body`, both
+ * settable at any time, after `delayMs`; a path given to `setStatus` answers its own status instead.
+ */
 export interface TestReceiver {
+  /** `http://127.0.0.1:<port>`, for tests that name their own paths. */
+  readonly origin: string;
+  /** `<origin>/hooks/tuco`. */
   readonly url: string;
   readonly received: ReceivedRequest[];
-  /** The status to answer; "hang" never answers. */
-  status: number | "hang";
+  status: Answer;
+  /** The body of every answer. @default "OK" below 300, "nope" from 300 */
+  body: string | undefined;
   /** Answer only after this many ms (a slow endpoint). @default 0 */
   delayMs: number;
-  /** Resolves with the next request that arrives (or the first unseen one). */
+  /** From now on `pathname` (the query aside) answers `status`. */
+  setStatus(pathname: string, status: Answer): void;
+  /** Resolves with the next request to arrive after this call. */
   next(): Promise<ReceivedRequest>;
   close(): Promise<void>;
 }
 
-/** Starts a receiver on 127.0.0.1 at a random port. */
-export async function startReceiver(status: number | "hang" = 200): Promise<TestReceiver> {
+/** Starts a receiver on 127.0.0.1 at a random port, answering `status` (or `{ status, body }`). */
+export async function startReceiver(answer: Answer | { status: Answer; body?: string } = 200): Promise<TestReceiver> {
   const received: ReceivedRequest[] = [];
-  const waiters: Array<(r: ReceivedRequest) => void> = [];
-  let seen = 0;
-  const server: Server = createServer((req, res) => {
+  const waiters: ((r: ReceivedRequest) => void)[] = [];
+  const statuses = new Map<string, Answer>();
+  const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const entry = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, rawBody: Buffer.concat(chunks).toString("utf8") };
-      received.push(entry);
-      const waiter = waiters.shift();
-      if (waiter) {
-        seen++;
-        waiter(entry);
-      }
-      const status = receiver.status;
+      const path = req.url ?? "";
+      const got = { method: req.method ?? "", path, headers: req.headers, rawBody: Buffer.concat(chunks).toString("utf8"), signature: String(req.headers["x-tuco-signature"] ?? "") };
+      received.push(got);
+      for (const waiter of waiters.splice(0)) waiter(got);
+      const status = statuses.get(path.split("?")[0]) ?? receiver.status;
       if (status === "hang") return;
-      const answer = () => {
-        if (res.destroyed) return;
-        res.writeHead(status, { "content-type": "text/plain" });
-        res.end(status < 300 ? "OK" : "nope");
-      };
-      if (receiver.delayMs > 0) setTimeout(answer, receiver.delayMs).unref();
-      else answer();
+      const body = receiver.body ?? (status < 300 ? "OK" : "nope");
+      const send = () => void (res.destroyed || res.writeHead(status, { "content-type": "text/plain" }).end(body));
+      if (receiver.delayMs > 0) setTimeout(send, receiver.delayMs).unref();
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const receiver: TestReceiver = {
-    url: `http://127.0.0.1:${port}/hooks/tuco`,
+    origin,
+    url: `${origin}/hooks/tuco`,
     received,
-    status,
+    status: typeof answer === "object" ? answer.status : answer,
+    body: typeof answer === "object" ? answer.body : undefined,
     delayMs: 0,
-    next() {
-      if (seen < received.length) return Promise.resolve(received[seen++]);
-      return new Promise((resolve) => waiters.push(resolve));
-    },
+    setStatus: (pathname, status) => void statuses.set(pathname, status),
+    next: () => new Promise((resolve) => waiters.push(resolve)),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,30 +9,21 @@
  * - Only `terraform_data` stacks work offline: the registry is unreachable, so providers such as
  *   hashicorp/null cannot be installed by `terraform init` here.
  */
-import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App, LocalBackend, TerraformStack } from "cdktf";
+import { checkExit, requireBinary, run, type ProcessRun } from "./process";
 
 /** The terraform binary on PATH. Throws a loud error when there is none. */
 export function requireTerraform(): string {
-  const found = spawnSync("terraform", ["version"], { encoding: "utf8" });
-  if (found.error || found.status !== 0) {
-    throw new Error(
-      "terraform is not on PATH: these end-to-end tests need the real Terraform (1.11.x). Install it (e.g. /usr/local/bin/terraform) and run again. " +
-        `(${found.error?.message ?? found.stderr})`,
-    );
-  }
+  requireBinary("terraform", ["version"], "terraform is not on PATH: these end-to-end tests need the real Terraform (1.11.x). Install it (e.g. /usr/local/bin/terraform) and run again.");
   return "terraform";
 }
 
-/** What one terraform run printed and how it exited. */
-export interface TerraformRun {
+/** What one terraform run printed and how it exited; `args` are terraform's own (-chdir first). */
+export interface TerraformRun extends ProcessRun {
   readonly args: string[];
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
 }
 
 /** Options of a terraform run. */
@@ -95,20 +86,9 @@ export class TerraformWorkspace {
   /** Runs `terraform -chdir=<dir> ...args`; throws with the output when the exit code is not ok. */
   async run(dir: string, args: string[], options: RunOptions = {}): Promise<TerraformRun> {
     const all = [`-chdir=${dir}`, ...args];
-    const run = await new Promise<TerraformRun>((resolve, reject) => {
-      const child = spawn("terraform", all, { env: this.env(options.env), stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ args: all, code: code ?? -1, stdout, stderr }));
-    });
-    this.runs.push(run);
-    if (!(options.okCodes ?? [0]).includes(run.code)) {
-      throw new Error(`terraform ${all.join(" ")} exited ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
-    }
-    return run;
+    const done: TerraformRun = { ...(await run("terraform", all, this.env(options.env))), args: all };
+    this.runs.push(done);
+    return checkExit(done, options.okCodes);
   }
 
   /** `terraform init` (offline: terraform_data needs no provider). */
@@ -158,106 +138,14 @@ export class TerraformWorkspace {
   }
 }
 
-/** The built CLI the provisioners run. Throws loudly when it was not built (`npm test` builds first). */
-export function requireBuiltCli(): string {
-  const cli = path.resolve(__dirname, "../../dist/cli/main.js");
-  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does it). The provisioners run the compiled CLI.`);
-  return cli;
-}
-
-/** A key pair made by the real `age-keygen`, written to `dir/age-identity.txt`. Throws loudly when age is not installed. */
-export function ageKeypair(dir: string): { identityFile: string; recipient: string } {
-  for (const bin of ["age", "age-keygen"]) {
-    const found = spawnSync(bin, ["--version"], { encoding: "utf8" });
-    if (found.error || found.status !== 0) {
-      throw new Error(`The \`${bin}\` binary is missing: install it with \`apt-get install -y age\`. The sealing tests decrypt with the real age CLI and never skip.`);
-    }
-  }
-  const identityFile = path.join(dir, "age-identity.txt");
-  const made = spawnSync("age-keygen", ["-o", identityFile], { encoding: "utf8" });
-  if (made.status !== 0) throw new Error(`age-keygen failed: ${made.stderr}`);
-  const recipient = spawnSync("age-keygen", ["-y", identityFile], { encoding: "utf8" }).stdout.trim();
-  return { identityFile, recipient };
-}
-
-/** Decrypts a sealed file with the real `age -d`. */
-export function ageDecrypt(file: string, identityFile: string): string {
-  const out = spawnSync("age", ["-d", "-i", identityFile, file], { encoding: "utf8" });
-  if (out.status !== 0) throw new Error(`age -d ${file} failed: ${out.stderr}`);
-  return out.stdout;
-}
-
-/** What one CLI run printed. */
-export interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `node dist/cli/main.js ...args` with PATH plus `env` only. */
-export function runTucoCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliRun> {
-  const cli = requireBuiltCli();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-/** One request a `Receiver` got. */
-export interface ReceivedRequest {
-  readonly path: string;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: string;
-}
-
-/** A local webhook endpoint: answers `status(path)` (200 by default) and records every request. */
-export interface Receiver {
-  readonly url: string;
-  readonly received: ReceivedRequest[];
-  /** Sets the status a path answers from now on. */
-  setStatus(pathname: string, status: number): void;
-  close(): Promise<void>;
-}
-
-/** Starts a receiver on 127.0.0.1 and a random port. */
-export async function startReceiver(): Promise<Receiver> {
-  const http = await import("node:http");
-  const statuses = new Map<string, number>();
-  const received: ReceivedRequest[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const pathname = (req.url ?? "/").split("?")[0];
-      received.push({ path: pathname, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-      res.writeHead(statuses.get(pathname) ?? 200, { "content-type": "application/json" });
-      res.end("{}");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    setStatus: (pathname, status) => statuses.set(pathname, status),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
 /**
  * Compiles examples/cdktf into dist/examples/cdktf/main.js (what the root cdktf.json runs). Safe when
  * several test files do it at once: each compiles into its own folder and renames the file into place.
  */
-export function compileCdktfExample(): string {
+export async function compileCdktfExample(): Promise<string> {
   const repo = path.resolve(__dirname, "../..");
   const tmp = path.join(repo, "dist", `.examples-${process.pid}-${Date.now()}`);
-  const tsc = spawnSync(process.execPath, [path.join(repo, "node_modules/typescript/bin/tsc"), "-p", path.join(repo, "examples/cdktf"), "--outDir", tmp], { encoding: "utf8" });
-  if (tsc.status !== 0) throw new Error(`examples/cdktf does not compile:\n${tsc.stdout}${tsc.stderr}`);
+  checkExit(await run(process.execPath, [path.join(repo, "node_modules/typescript/bin/tsc"), "-p", path.join(repo, "examples/cdktf"), "--outDir", tmp]));
   const target = path.join(repo, "dist/examples/cdktf/main.js");
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.renameSync(path.join(tmp, "main.js"), target);

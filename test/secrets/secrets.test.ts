@@ -1,10 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openSealedSecret, parseIdentityFile, parseRecipients, sealSecret, writeSealedFile } from "../../src/secrets";
-import { ageKeypair, requireAgeBinary } from "../cli/helpers";
+import { ageDecrypt, ageEncrypt, ageKeypair, requireAgeBinary } from "../helpers/age";
 
 let dir: string;
 beforeAll(async () => {
@@ -21,18 +20,18 @@ describe("sealSecret", () => {
     const armored = await sealSecret("whsec_round_trip", [alice.recipient]);
     expect(armored.startsWith("-----BEGIN AGE ENCRYPTED FILE-----")).toBe(true);
     expect(armored).not.toContain("whsec_round_trip");
-    expect(await openSealedSecret(armored, parseIdentityFile(alice.identityFile))).toBe("whsec_round_trip");
+    expect(await openSealedSecret(armored, parseIdentityFile(alice.identity))).toBe("whsec_round_trip");
     const path = await writeSealedFile(join(dir, "a", "b", "hook.age"), armored);
-    await writeIdentity(join(dir, "key.txt"), alice.identityFile);
-    expect(execFileSync("age", ["-d", "-i", join(dir, "key.txt"), path]).toString()).toBe("whsec_round_trip");
+    await writeIdentity(join(dir, "key.txt"), alice.identity);
+    expect(ageDecrypt(path, join(dir, "key.txt"))).toBe("whsec_round_trip");
   });
 
   test("seals to several recipients, each of which can open it alone", async () => {
     const a = ageKeypair();
     const b = ageKeypair();
     const armored = await sealSecret("s3cret", [a.recipient, b.recipient]);
-    expect(await openSealedSecret(armored, parseIdentityFile(a.identityFile))).toBe("s3cret");
-    expect(await openSealedSecret(armored, parseIdentityFile(b.identityFile))).toBe("s3cret");
+    expect(await openSealedSecret(armored, parseIdentityFile(a.identity))).toBe("s3cret");
+    expect(await openSealedSecret(armored, parseIdentityFile(b.identity))).toBe("s3cret");
   });
 
   test("rejects an empty recipient list with a message that says how to configure recipients", async () => {
@@ -46,8 +45,8 @@ describe("sealSecret", () => {
   });
 
   test("rejects a secret key given as a recipient without echoing it", () => {
-    const { identityFile } = ageKeypair();
-    const key = parseIdentityFile(identityFile)[0];
+    const { identity } = ageKeypair();
+    const key = parseIdentityFile(identity)[0];
     let message = "";
     try {
       parseRecipients([key]);
@@ -75,17 +74,17 @@ describe("sealSecret", () => {
 describe("openSealedSecret", () => {
   test("opens the binary form age -e writes", async () => {
     const alice = ageKeypair();
-    const binary = execFileSync("age", ["-r", alice.recipient], { input: "from-age-cli" });
-    expect(await openSealedSecret(binary, parseIdentityFile(alice.identityFile))).toBe("from-age-cli");
+    const binary = await readFile(ageEncrypt("from-age-cli", [alice.recipient], join(dir, "binary.age")));
+    expect(await openSealedSecret(binary, parseIdentityFile(alice.identity))).toBe("from-age-cli");
   });
 
   test("fails with a clear message when no identity matches", async () => {
     const armored = await sealSecret("x", [ageKeypair().recipient]);
-    await expect(openSealedSecret(armored, parseIdentityFile(ageKeypair().identityFile))).rejects.toThrow(/None of the given identities/);
+    await expect(openSealedSecret(armored, parseIdentityFile(ageKeypair().identity))).rejects.toThrow(/None of the given identities/);
   });
 
   test("fails on a file that is not age", async () => {
-    await expect(openSealedSecret("hello", parseIdentityFile(ageKeypair().identityFile))).rejects.toThrow(/Not an age-encrypted file/);
+    await expect(openSealedSecret("hello", parseIdentityFile(ageKeypair().identity))).rejects.toThrow(/Not an age-encrypted file/);
   });
 
   test("rejects an identity file without keys", () => {

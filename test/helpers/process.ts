@@ -1,0 +1,88 @@
+/**
+ * The one way tests run a process to completion: exactly the environment given (plus PATH, unless
+ * it names its own), an optional working directory and stdin, and what it printed and how it exited.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+
+/** The environment of a run. */
+export type Env = Record<string, string | undefined>;
+
+/** Where and with what stdin a process runs. */
+export interface RunOptions {
+  readonly cwd?: string;
+  /** Written to stdin, which is then closed. @default stdin is closed at once */
+  readonly stdin?: string;
+}
+
+/** What one run printed and how it exited. */
+export interface ProcessRun {
+  /** The command, then its arguments, as run. */
+  readonly argv: readonly string[];
+  /** The exit code; -1 when a signal ended it. */
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const envOf = (env: Env): Env => ({ PATH: process.env.PATH, ...env });
+
+/** Runs `command ...args` with `env` only (plus PATH). Rejects only when it cannot start. */
+export function run(command: string, args: readonly string[], env: Env = {}, options: RunOptions = {}): Promise<ProcessRun> {
+  const argv = [command, ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: envOf(env), cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ argv, code: code ?? -1, stdout, stderr }));
+    // A child that exits without reading its stdin makes the write fail with EPIPE: not the run's failure.
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.stdin);
+  });
+}
+
+/** `run`, synchronously, for helpers that must answer at once (the age tools). Throws when it cannot start. */
+export function runSync(command: string, args: readonly string[], env: Env = {}, options: RunOptions = {}): ProcessRun {
+  const done = spawnSync(command, args, { env: envOf(env), cwd: options.cwd, input: options.stdin ?? "", encoding: "utf8" });
+  if (done.error) throw done.error;
+  return { argv: [command, ...args], code: done.status ?? -1, stdout: done.stdout, stderr: done.stderr };
+}
+
+/** Returns `done` when its exit code is one of `okCodes`; otherwise throws with everything it printed. */
+export function checkExit<T extends ProcessRun>(done: T, okCodes: readonly number[] = [0]): T {
+  if (!okCodes.includes(done.code)) {
+    throw new Error(`${done.argv.join(" ")} exited ${done.code}\n--- stdout\n${done.stdout}\n--- stderr\n${done.stderr}`);
+  }
+  return done;
+}
+
+/** Throws `missing` (never skips) unless `bin ...probe` runs and exits 0. */
+export function requireBinary(bin: string, probe: readonly string[], missing: string): void {
+  let detail: string;
+  try {
+    const done = runSync(bin, probe);
+    if (done.code === 0) return;
+    detail = done.stderr.trim();
+  } catch (err) {
+    detail = (err as Error).message;
+  }
+  throw new Error(`${missing} (${detail})`);
+}
+
+/** The built CLI. `npm test` builds first. */
+export const CLI = path.resolve(__dirname, "../../dist/cli/main.js");
+
+/** Returns the built CLI's path; throws with the fix when it was not built: these tests run the real thing, not the sources. */
+export function requireBuiltCli(): string {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first with \`npm run build\` (npm test does it), then run the tests again.`);
+  return CLI;
+}
+
+/** Runs `node dist/cli/main.js ...args` with `env` only (plus PATH). */
+export function runCli(args: readonly string[], env: Env = {}, options: RunOptions = {}): Promise<ProcessRun> {
+  return run(process.execPath, [requireBuiltCli(), ...args], env, options);
+}
