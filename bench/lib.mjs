@@ -160,7 +160,8 @@ export function synthStack(dir, { stack = "bench", n, receiverUrl, recipient }) 
   const { App, TerraformStack } = require("cdktf");
   require("node:fs").mkdirSync(dir, { recursive: true });
   const { TucoWebhook } = dist("cdktf/index.js");
-  const { readSynthesizedStack, webhookJson } = dist("cdktf/synthesized-stack.js");
+  const { readSynthesizedStack } = dist("cdktf/synthesized-stack.js");
+  const { webhookTriggerJson } = dist("cdktf/contract.js");
   const app = new App({ outdir: `${dir}/cdktf.out` });
   const s = new TerraformStack(app, stack);
   for (let i = 0; i < n; i++) {
@@ -172,5 +173,5 @@ export function synthStack(dir, { stack = "bench", n, receiverUrl, recipient }) 
   app.synth();
   const stackDir = `${dir}/cdktf.out/stacks/${stack}`;
   const declared = readSynthesizedStack(stackDir);
-  return { stackDir, specs: declared.webhooks.map((w) => JSON.stringify(JSON.parse(webhookJson(w)))) };
+  return { stackDir, specs: declared.webhooks.map((w) => JSON.stringify(JSON.parse(webhookTriggerJson(w)))) };
 }

@@ -4,7 +4,7 @@
 import { dist, fmt, root, startOkReceiver } from "./lib.mjs";
 
 export async function run() {
-  const { serializeProvider, startPulumiHost, urnOf, outputsOf } = dist("pulumi/host.js");
+  const { serializeProvider, startPulumiHost, urnOf, outputsOf } = dist("pulumi/dynamic-provider-host.js");
   const { webhookProvider, WEBHOOK_TYPE } = dist("pulumi/index.js");
   const { startEmulator } = dist("emulator/index.js");
   const ours = await serializeProvider(webhookProvider);

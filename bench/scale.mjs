@@ -16,7 +16,7 @@ const mib = (kb) => `${fmt(kb / 1024, 0)} MiB`;
 
 export async function run() {
   const { startEmulator, EmulatorControl } = dist("emulator/index.js");
-  const { startPulumiHost, serializeProvider, urnOf } = dist("pulumi/host.js");
+  const { startPulumiHost, serializeProvider, urnOf } = dist("pulumi/dynamic-provider-host.js");
   const { webhookProvider, WEBHOOK_TYPE } = dist("pulumi/index.js");
   const emulator = await startEmulator({ port: 0 });
   const control = new EmulatorControl(emulator.url);

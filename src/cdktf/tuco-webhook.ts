@@ -5,26 +5,18 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Annotations, DataResource, Lazy, TerraformProvider, TerraformResource, TerraformStack, Token, type LocalExecProvisioner } from "cdktf";
+import { Annotations, TerraformResource, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
-import { NullProvider } from "@cdktf/provider-null/lib/provider";
-import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
-import { TucoError } from "../api/errors";
 import { showValue } from "../private/text";
 import { InvalidDeclarationError, checkDeclaration, type WebhookDeclaration } from "../webhook/declaration";
 import type { HealthCheckPolicy } from "../webhook/health";
-import { checkOwnerPart } from "../webhook/ownership";
 import type { Problem } from "../webhook/problems";
-import { PRUNE_ID, PRUNE_TRIGGER, SPEC_ENV, WEBHOOK_TRIGGER, commands, pruneJson, webhookTriggerJson } from "./contract";
-
-/** The Terraform resource a `TucoWebhook` synthesizes: `null_resource` (hashicorp/null) or the built-in `terraform_data`. */
-export type TucoWebhookResourceType = "null_resource" | "terraform_data";
+import { SPEC_ENV, WEBHOOK_TRIGGER, commands, webhookTriggerJson } from "./contract";
+import { TucoWebhookPrune } from "./prune";
+import { makeResource, provisioners, resourceTypeOf, tucoCliPath, type TucoWebhookResourceType } from "./resources";
 
 /** Context key of the stack-wide default age recipients (a list of `age1...`, or one comma-separated string). */
 export const RECIPIENTS_CONTEXT = "tuco-webhooks:recipients";
-/** Context key of the stack-wide default resource type. */
-export const RESOURCE_TYPE_CONTEXT = "tuco-webhooks:resourceType";
-
 /** Properties of a `TucoWebhook`. */
 export interface TucoWebhookProps {
   /** The webhook's name in Tuco (need not be unique: ownership is kept in a marker, not the name). */
@@ -64,22 +56,6 @@ export interface TucoWebhookProps {
    * @default - the `tuco-webhooks:resourceType` context value, else "null_resource"
    */
   readonly resourceType?: TucoWebhookResourceType;
-}
-
-const RESOURCE_TYPES: readonly TucoWebhookResourceType[] = ["null_resource", "terraform_data"];
-
-/** The installed package cannot be used by Terraform as it is (its CLI path). */
-export class InstallationError extends TucoError {
-  readonly code = "INSTALLATION";
-}
-
-/** The `tuco-webhooks` CLI that provisioners run: the installed package's compiled entry point. */
-export function tucoCliPath(): string {
-  // From src/cdktf (tests, tsx) and from dist/cdktf (the installed package) alike.
-  const cli = path.resolve(__dirname, "../../dist/cli/main.js");
-  // Terraform would read these as template sequences in the provisioner command.
-  if (/[$%]\{/.test(cli)) throw new InstallationError(`The tuco-webhooks CLI path ${cli} contains "\${" or "%{", which Terraform reads as a template: install the package under another directory`);
-  return cli;
 }
 
 /** The construct's key within its stack: its path below the stack, restricted to [A-Za-z0-9._/-]. */
@@ -124,39 +100,6 @@ function rejectTokens(subject: string, props: TucoWebhookProps): void {
       ]);
     }
   }
-}
-
-function provisioners(createCommand: string, environment: Record<string, string> | undefined, destroyCommand: string): LocalExecProvisioner[] {
-  return [
-    { type: "local-exec", command: createCommand, ...(environment ? { environment } : {}) },
-    { type: "local-exec", when: "destroy", command: destroyCommand },
-  ];
-}
-
-function ensureNullProvider(stack: TerraformStack): void {
-  const has = stack.node.children.some((c) => c instanceof TerraformProvider && c.terraformResourceType === "null");
-  if (!has) new NullProvider(stack, "null");
-}
-
-function makeResource(
-  scope: Construct,
-  id: string,
-  type: TucoWebhookResourceType,
-  triggers: Record<string, string>,
-  commands: LocalExecProvisioner[],
-): TerraformResource {
-  const lifecycle = { createBeforeDestroy: true };
-  if (type === "terraform_data") return new DataResource(scope, id, { triggersReplace: triggers, lifecycle, provisioners: commands });
-  ensureNullProvider(TerraformStack.of(scope));
-  return new NullResource(scope, id, { triggers, lifecycle, provisioners: commands });
-}
-
-/** The resource type from the prop, else the context, else "null_resource"; or the problem with it. */
-function resourceTypeOf(scope: Construct, prop: unknown): TucoWebhookResourceType | Problem {
-  const value: unknown = prop ?? scope.node.tryGetContext(RESOURCE_TYPE_CONTEXT) ?? "null_resource";
-  if (RESOURCE_TYPES.includes(value as TucoWebhookResourceType)) return value as TucoWebhookResourceType;
-  const from = prop === undefined || prop === null ? `(the "${RESOURCE_TYPE_CONTEXT}" context value) ` : "";
-  return { field: "resourceType", value, message: `resourceType ${from}${showValue(value)} is not supported: use "null_resource" or "terraform_data" (or leave it out for "null_resource")` };
 }
 
 /**
@@ -239,76 +182,3 @@ export class TucoWebhook extends Construct {
   }
 }
 
-/**
- * The stack's prune resource: its trigger is the sorted list of declared keys, so adding, renaming or
- * removing a `TucoWebhook` replaces it (create-before-destroy), and its create command deletes every
- * webhook the stack owns but no longer declares, in the same apply. Its destroy command deletes every
- * webhook of the stack. The first `TucoWebhook` of a stack creates it; call `TucoWebhookPrune.of(stack)`
- * yourself to keep it when a stack may drop its last webhook (else that last webhook is orphaned,
- * because Terraform runs no provisioner for a resource removed from the configuration).
- */
-export class TucoWebhookPrune extends Construct {
-  /** The construct id of the singleton under its stack (a public contract: changing it re-runs the prune). */
-  static readonly ID = PRUNE_ID;
-
-  /** The stack's prune construct, created on first use. */
-  static of(stack: TerraformStack, resourceType?: TucoWebhookResourceType): TucoWebhookPrune {
-    const existing = stack.node.tryFindChild(TucoWebhookPrune.ID);
-    if (existing instanceof TucoWebhookPrune) return existing;
-    const subject = JSON.stringify(stack.node.path);
-    if (existing) {
-      throw new InvalidDeclarationError(subject, [
-        { field: "id", value: TucoWebhookPrune.ID, message: `the construct id "${TucoWebhookPrune.ID}" under stack "${stack.node.id}" is reserved by tuco-webhooks: rename that construct` },
-      ]);
-    }
-    const type = resourceTypeOf(stack, resourceType);
-    const stackName = checkOwnerPart("stack", stack.node.id);
-    const problems = [...stackName.problems, ...(typeof type === "string" ? [] : [type])];
-    if (problems.length > 0 || typeof type !== "string") throw new InvalidDeclarationError(subject, problems);
-    return new TucoWebhookPrune(stack, type);
-  }
-
-  /** The Terraform resource that carries the prune provisioners. */
-  readonly resource: TerraformResource;
-  private readonly webhooks: TucoWebhook[] = [];
-  private readonly stackName: string;
-
-  private constructor(stack: TerraformStack, resourceType: TucoWebhookResourceType) {
-    super(stack, TucoWebhookPrune.ID);
-    this.stackName = stack.node.id;
-    this.resource = makeResource(this, "Default", resourceType, {}, []);
-    this.refresh();
-  }
-
-  /** Adds a webhook to the keys kept (called by `TucoWebhook`). Throws when two constructs map to the same key. */
-  register(webhook: TucoWebhook): void {
-    const twin = this.webhooks.find((w) => w.key === webhook.key);
-    if (twin) {
-      throw new InvalidDeclarationError(JSON.stringify(webhook.node.path), [
-        {
-          field: "id",
-          value: webhook.node.id,
-          message:
-            `its key ${JSON.stringify(webhook.key)} is already used by ${JSON.stringify(twin.node.path)} ` +
-            `(keys are construct paths with characters outside [A-Za-z0-9._/-] replaced by "_"): give one of them another id`,
-        },
-      ]);
-    }
-    this.webhooks.push(webhook);
-    this.refresh();
-  }
-
-  private refresh(): void {
-    const keep = this.webhooks.map((w) => w.key).sort();
-    const cli = tucoCliPath();
-    const trigger = { [PRUNE_TRIGGER]: pruneJson({ stack: this.stackName, keep }) };
-    if (this.resource instanceof DataResource) this.resource.triggersReplace = trigger;
-    else (this.resource as NullResource).triggers = trigger;
-    this.resource.provisioners = provisioners(commands.prune(cli, this.stackName, keep), undefined, commands.prune(cli, this.stackName, []));
-    // `fqn` renders as "${type.name}", which depends_on rejects: it takes the bare address.
-    this.resource.dependsOn =
-      this.webhooks.length > 0
-        ? this.webhooks.map((w) => Lazy.stringValue({ produce: () => `${w.resource.terraformResourceType}.${w.resource.friendlyUniqueId}` }))
-        : undefined;
-  }
-}

@@ -1,4 +1,4 @@
 export { Webhook, WEBHOOK_TYPE, WEBHOOK_MODULE, WEBHOOK_TYPE_NAME, type WebhookArgs } from "./webhook";
 export { webhookProvider } from "./provider";
-export type { WebhookOutputs, LastHealthCheck } from "./provider-runtime";
+export type { WebhookOutputs, LastHealthCheck } from "./outputs";
 export type { HealthCheckPolicy } from "../webhook/health";

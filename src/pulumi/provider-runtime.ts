@@ -5,53 +5,16 @@
  * It maps the engine's calls onto the shared model (`webhook/`) and the API client (`api/`), and
  * adds only what is Pulumi's own: preview's unknown values, the config keys, partial creates.
  */
-import { TucoClient } from "../api/client";
-import { parseTimeoutMs, resolveApiConfig, type ApiSettingNames } from "../api/config";
 import { TucoError } from "../api/errors";
-import type { Webhook } from "../api/types";
 import { diffWebhook } from "../webhook/diff";
-import { DEFAULT_HEALTH_CHECK_POLICY, HEALTH_CHECK_POLICIES, HealthCheckFailedError, SKIPPED_HEALTH_CHECK, checkHealthCheckPolicy, runHealthCheck, type HealthCheckOutcome, type HealthCheckPolicy } from "../webhook/health";
+import { DEFAULT_HEALTH_CHECK_POLICY, HEALTH_CHECK_POLICIES, HealthCheckFailedError, SKIPPED_HEALTH_CHECK, checkHealthCheckPolicy, runHealthCheck, type HealthCheckPolicy } from "../webhook/health";
 import { PartialCreateError, createWebhook, deleteWebhook, reconcileWebhook } from "../webhook/lifecycle";
-import { checkWebhookId, normalizeEvents, parseWebhookSpec, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../webhook/spec";
+import { checkWebhookId, parseWebhookSpec, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../webhook/spec";
+import { lastHealthCheckOf, toOutputs, type WebhookOutputs } from "./outputs";
+import { api, warn } from "./runtime-client";
 
-/** The last health-check, as the resource reports it. */
-export type LastHealthCheck = HealthCheckOutcome;
-
-/** Every output of the resource: the webhook's fields, Tuco's own values, and the provider's settings. No value is ever undefined: the real host rejects undefined. */
-export interface WebhookOutputs extends WebhookSpec {
-  readonly healthCheck: HealthCheckPolicy;
-  readonly adoptId: string | null;
-  readonly webhookId: string;
-  readonly failureCount: number;
-  readonly lastTriggeredAt: string | null;
-  readonly lastSuccessAt: string | null;
-  readonly lastFailureAt: string | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly lastHealthCheck: LastHealthCheck;
-  /** The signing secret; "" for an adopted webhook (Tuco never returns it again). Declared secret by `Webhook`. */
-  readonly secret: string;
-}
-
-/** Where the runtime reads its settings: Pulumi config first, then the environment. */
-export interface RuntimeSettings {
-  readonly apiKey?: string;
-  readonly apiUrl?: string;
-  /** `tuco:timeoutMs` as configured (text); validated when the client is made. */
-  readonly timeoutMs?: string;
-}
-
-/** The subset of Pulumi's dynamic `Config` the runtime reads. */
-export interface ConfigSource {
-  get(key: string): string | undefined;
-}
-
-/** How the client's messages name its settings for a Pulumi user. */
-const PULUMI_SETTING_NAMES: ApiSettingNames = {
-  apiUrl: "TUCO_API_URL (Pulumi config tuco:apiUrl)",
-  apiKey: "TUCO_API_KEY (or the tuco:apiKey Pulumi config, as a secret)",
-  timeoutMs: "TUCO_TIMEOUT_MS (Pulumi config tuco:timeoutMs)",
-};
+export { configure, setSettings, setWarn } from "./runtime-client";
+export type { LastHealthCheck, WebhookOutputs } from "./outputs";
 
 /** Pulumi's marker for a value not known during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -66,53 +29,6 @@ const PLACEHOLDERS: Readonly<Record<WebhookField, unknown>> = {
   description: null,
   isActive: true,
 };
-
-let settings: RuntimeSettings = {};
-let client: TucoClient | undefined;
-let warnSink: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`);
-
-/** Takes `tuco:apiKey` / `tuco:apiUrl` / `tuco:timeoutMs` from the Pulumi config the host passes to `configure`. */
-export function configure(req: { config?: ConfigSource } | undefined): void {
-  const read = (key: string): string | undefined => {
-    try {
-      const value = req?.config?.get(key);
-      return typeof value === "string" && value !== "" ? value : undefined;
-    } catch {
-      // The host's Config throws when Configure was never called.
-      return undefined;
-    }
-  };
-  setSettings({ apiKey: read("tuco:apiKey"), apiUrl: read("tuco:apiUrl"), timeoutMs: read("tuco:timeoutMs") });
-}
-
-/** Replaces the settings (explicit values win over TUCO_API_KEY / TUCO_API_URL / TUCO_TIMEOUT_MS) and drops the cached client. */
-export function setSettings(next: RuntimeSettings): void {
-  settings = next;
-  const old = client;
-  client = undefined;
-  void old?.close().catch(() => {});
-}
-
-/** Where warnings go (stderr by default, which the Pulumi engine shows). Returns the previous sink. */
-export function setWarn(sink: (message: string) => void): (message: string) => void {
-  const previous = warnSink;
-  warnSink = sink;
-  return previous;
-}
-
-/**
- * The one client of this host process, shared by every resource operation (so its retries and
- * rate-limit pacing see all of them). Bad settings throw here, before any request: `configure`
- * must not throw, because the host caches the provider before configuring it.
- */
-function api(): TucoClient {
-  if (client === undefined) {
-    const timeoutMs = settings.timeoutMs === undefined ? undefined : parseTimeoutMs(settings.timeoutMs, "Pulumi config tuco:timeoutMs", "run `pulumi config set tuco:timeoutMs` with");
-    const config = resolveApiConfig({ apiKey: settings.apiKey, apiUrl: settings.apiUrl, timeoutMs }, process.env, PULUMI_SETTING_NAMES);
-    client = new TucoClient({ ...config, settingNames: PULUMI_SETTING_NAMES });
-  }
-  return client;
-}
 
 type Props = Record<string, unknown>;
 
@@ -198,27 +114,6 @@ function policyOf(inputs: Props): HealthCheckPolicy {
   return HEALTH_CHECK_POLICIES.includes(p as HealthCheckPolicy) ? (p as HealthCheckPolicy) : DEFAULT_HEALTH_CHECK_POLICY;
 }
 
-function toOutputs(webhook: Webhook, extra: { secret: string; healthCheck: HealthCheckPolicy; adoptId: string | null; lastHealthCheck: LastHealthCheck }): WebhookOutputs {
-  return {
-    webhookId: webhook.id,
-    url: webhook.url,
-    events: normalizeEvents(webhook.events ?? []) as WebhookSpec["events"],
-    name: webhook.name,
-    description: webhook.description ? webhook.description : null,
-    isActive: webhook.isActive !== false,
-    failureCount: typeof webhook.failureCount === "number" ? webhook.failureCount : 0,
-    lastTriggeredAt: webhook.lastTriggeredAt ?? null,
-    lastSuccessAt: webhook.lastSuccessAt ?? null,
-    lastFailureAt: webhook.lastFailureAt ?? null,
-    createdAt: webhook.createdAt ?? "",
-    updatedAt: webhook.updatedAt ?? "",
-    healthCheck: extra.healthCheck,
-    adoptId: extra.adoptId,
-    lastHealthCheck: { ...extra.lastHealthCheck },
-    secret: extra.secret,
-  };
-}
-
 /**
  * Runs the health-check under the inputs' policy, then reads the webhook back. The webhook exists
  * by now, so any failure becomes a `PartialApplyError` carrying `outputs` (with the secret), and the
@@ -227,7 +122,7 @@ function toOutputs(webhook: Webhook, extra: { secret: string; healthCheck: Healt
  */
 async function healthCheckOrPartial(outputs: WebhookOutputs, provider: unknown, verb: string): Promise<WebhookOutputs> {
   try {
-    const outcome = await runHealthCheck(api(), { id: outputs.webhookId, url: outputs.url }, outputs.healthCheck, warnSink);
+    const outcome = await runHealthCheck(api(), { id: outputs.webhookId, url: outputs.url }, outputs.healthCheck, warn);
     return await withLiveValues({ ...outputs, lastHealthCheck: outcome });
   } catch (err) {
     if (!(err instanceof HealthCheckFailedError)) {
@@ -277,7 +172,7 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Webhook
       throw new WebhookMissingError(`adoptId ${JSON.stringify(adoptId)}: no such webhook in this API key's workspace. Check the id (tuco-webhooks list) or remove adoptId to create a new webhook.`);
     }
     const { webhook } = await reconcileWebhook(api(), spec, live);
-    warnSink(
+    warn(
       `Adopted existing webhook ${adoptId} (${webhook.url}). Its signing secret is unknown (Tuco returns it only once, at creation): the \`secret\` output is "". ` +
         `If you no longer have the secret, remove adoptId and replace the webhook to get a new one.`,
     );
@@ -285,7 +180,7 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Webhook
   } else {
     let created;
     try {
-      created = await createWebhook(api(), spec, warnSink);
+      created = await createWebhook(api(), spec, warn);
     } catch (err) {
       if (!(err instanceof PartialCreateError)) throw err;
       const partial = toOutputs(err.state.webhook, { secret: err.state.secret, healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK });
@@ -305,14 +200,9 @@ export async function read(id: string, props: Props = {}): Promise<{ id: string;
     secret: typeof props.secret === "string" ? props.secret : "",
     healthCheck: policyOf(props),
     adoptId: typeof props.adoptId === "string" ? props.adoptId : null,
-    lastHealthCheck: isOutcome(props.lastHealthCheck) ? props.lastHealthCheck : SKIPPED_HEALTH_CHECK,
+    lastHealthCheck: lastHealthCheckOf(props.lastHealthCheck),
   });
   return { id: live.id, props: { ...outputs } };
-}
-
-function isOutcome(value: unknown): value is LastHealthCheck {
-  const v = value as Partial<LastHealthCheck> | null;
-  return typeof v === "object" && v !== null && typeof v.success === "boolean" && typeof v.skipped === "boolean";
 }
 
 /** PATCHes only what differs from the live webhook, then health-checks it again. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { WebhookEvent } from "../api/types";
-import type { HealthCheckPolicy } from "../webhook/health";
-import type { LastHealthCheck } from "./provider-runtime";
+import { DEFAULT_HEALTH_CHECK_POLICY, type HealthCheckPolicy } from "../webhook/health";
+import type { LastHealthCheck } from "./outputs";
 import { webhookProvider } from "./provider";
 
 /** The module and type of the resource; the type token is part of every URN, so it never changes. */
@@ -73,7 +73,7 @@ export class Webhook extends pulumi.dynamic.Resource {
         name: args.name ?? name,
         description: args.description ?? null,
         isActive: args.isActive ?? true,
-        healthCheck: args.healthCheck ?? "fail",
+        healthCheck: args.healthCheck ?? DEFAULT_HEALTH_CHECK_POLICY,
         adoptId: args.adoptId ?? null,
         webhookId: undefined,
         failureCount: undefined,

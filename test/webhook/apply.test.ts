@@ -1,0 +1,155 @@
+/**
+ * The provisioner lifecycle (`applyDeclaration`) and drift (`checkDrift`/`fixDrift`), in process
+ * against the emulator: no build, no CLI process. Secrets are checked against the signature Tuco
+ * sends, sealed files opened with a real age identity.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { TucoClient } from "../../src/api/client";
+import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
+import { checkTucoSignature } from "../../src/receiver/signature";
+import { openSealedSecret } from "../../src/secrets/open";
+import { loadAge } from "../../src/secrets/seal";
+import { WebhookApplyError, applyDeclaration } from "../../src/webhook/apply";
+import { checkDeclaration, type WebhookDeclaration } from "../../src/webhook/declaration";
+import { checkDrift, fixDrift } from "../../src/webhook/drift";
+import { parseOwnerTag, withOwnerTag } from "../../src/webhook/ownership";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
+
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let receiver: TestReceiver;
+let client: TucoClient;
+let identity: string;
+let recipient: string;
+const dir = mkdtempSync(join(tmpdir(), "tuco-apply-"));
+const KEY = "tuco_sk_apply_in_process";
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, deliveryTimeoutMs: 1000 });
+  control = new EmulatorControl(emulator.url);
+  receiver = await startReceiver(200);
+  const age = await loadAge();
+  identity = await age.generateIdentity();
+  recipient = await age.identityToRecipient(identity);
+});
+afterAll(async () => {
+  await client?.close();
+  await receiver?.close();
+  await emulator?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  await control.reset();
+  receiver.status = 200;
+  await client?.close();
+  client = new TucoClient({ apiUrl: emulator.url, apiKey: KEY, retry: { minDelayMs: 5, maxDelayMs: 20 } });
+});
+
+function declare(key: string, overrides: Record<string, unknown> = {}): WebhookDeclaration {
+  const checked = checkDeclaration({
+    stack: "shop",
+    key,
+    name: key,
+    url: receiver.url,
+    events: ["message.sent"],
+    seal: { recipients: [recipient], path: join(dir, "sealed", `${key}.age`) },
+    ...overrides,
+  });
+  if (checked.value === undefined) throw new Error(checked.problems.map((p) => p.message).join("; "));
+  return checked.value;
+}
+
+const requests = async () => (await control.requests()).map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{24}/, ":id")}`);
+
+/** The sealed secret signs the last ping the receiver got. */
+async function expectSealedSecretSigns(path: string): Promise<string> {
+  const secret = await openSealedSecret(readFileSync(path), [identity]);
+  const ping = receiver.received.at(-1)!;
+  expect(checkTucoSignature(ping.rawBody, ping.headers["x-tuco-signature"], secret).ok).toBe(true);
+  return secret;
+}
+
+describe("applyDeclaration", () => {
+  test("creates the webhook with its marker, seals its secret, health-checks it; again: in sync, health-checked, nothing written", async () => {
+    const declaration = declare("crm", { description: "CRM sync" });
+    const secrets: string[] = [];
+    const created = await applyDeclaration(client, declaration, { onSecret: (s) => secrets.push(s) });
+    expect(created).toMatchObject({ action: "created", changed: [], sealedSecretPath: declaration.seal.path, lastHealthCheck: { success: true, statusCode: 200 } });
+    expect(await requests()).toEqual(["GET /api/webhooks", "POST /api/webhooks", "POST /api/webhooks/:id/health-check"]);
+    const [live] = await client.list();
+    expect(live.description).toBe(withOwnerTag("CRM sync", declaration.owner));
+    expect(secrets).toEqual([await expectSealedSecretSigns(declaration.seal.path)]);
+
+    await control.clearRequests();
+    const again = await applyDeclaration(client, declaration);
+    expect(again).toMatchObject({ action: "unchanged", id: created.id, sealedSecretPath: null, lastHealthCheck: { success: true } });
+    expect(await requests()).toEqual(["GET /api/webhooks", "POST /api/webhooks/:id/health-check"]);
+  });
+
+  test("patches only the changed field of the webhook it owns, keeping the marker on a new description", async () => {
+    const first = await applyDeclaration(client, declare("billing"));
+    const secret = await expectSealedSecretSigns(declare("billing").seal.path);
+    await control.clearRequests();
+    const changed = await applyDeclaration(client, declare("billing", { description: "ledger", isActive: false }));
+    expect(changed).toMatchObject({ action: "updated", id: first.id, changed: ["description", "isActive"] });
+    const patch = (await control.requests()).find((r) => r.method === "PATCH")!;
+    expect(patch.body).toEqual({ description: withOwnerTag("ledger", { stack: "shop", key: "billing" }), isActive: false });
+    await client.healthCheck(first.id);
+    expect(await expectSealedSecretSigns(declare("billing").seal.path)).toBe(secret);
+  });
+
+  test("deletes duplicates carrying the same marker and keeps the oldest", async () => {
+    const description = withOwnerTag(null, { stack: "shop", key: "dup" });
+    const oldest = await client.create({ url: receiver.url, events: ["message.sent"], name: "dup", description });
+    const twin = await client.create({ url: receiver.url, events: ["message.sent"], name: "dup", description });
+    const logged: string[] = [];
+    const result = await applyDeclaration(client, declare("dup"), { log: (m) => logged.push(m) });
+    expect(result).toMatchObject({ action: "unchanged", id: oldest.id });
+    expect((await client.list()).map((w) => w.id)).toEqual([oldest.id]);
+    expect(logged.join("\n")).toContain(`deleted duplicate webhook ${twin.id}`);
+  });
+
+  test("rolls a create back when its health-check fails under \"fail\": no webhook, no sealed file, and the error says so", async () => {
+    receiver.status = 500;
+    const declaration = declare("broken");
+    await expect(applyDeclaration(client, declaration)).rejects.toThrow(/Health-check of webhook \w+ failed: .* Rolled back: webhook \w+ was deleted and .* removed\. Re-applying is safe\./);
+    expect(await client.list()).toEqual([]);
+    expect(existsSync(declaration.seal.path)).toBe(false);
+  });
+
+  test("deletes the new webhook again when its secret cannot be sealed", async () => {
+    const blocked = join(dir, "a-file");
+    writeFileSync(blocked, "in the way");
+    const declaration = { ...declare("unsealable"), seal: { recipients: [recipient], path: join(blocked, "crm.age") } };
+    const err = await applyDeclaration(client, declaration).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WebhookApplyError);
+    expect((err as Error).message).toMatch(/sealing the secret of webhook \w+ to .* failed .*the webhook was deleted again so nothing is orphaned/);
+    expect(await client.list()).toEqual([]);
+  });
+});
+
+describe("checkDrift and fixDrift", () => {
+  test("find a field changed in the app, an undeclared webhook and a missing one, and put all three back", async () => {
+    const crm = declare("crm");
+    const ledger = declare("ledger");
+    const { id } = await applyDeclaration(client, crm);
+    await client.update(id, { url: "https://elsewhere.example.com/hook" });
+    const stray = await client.create({ url: receiver.url, events: ["message.sent"], name: "old", description: withOwnerTag(null, { stack: "shop", key: "old" }) });
+
+    const report = await checkDrift(client, "shop", [crm, ledger]);
+    expect(report.inSync).toBe(false);
+    expect(report.webhooks.map((e) => `${e.key}:${e.status}`)).toEqual(["crm:drifted", "ledger:missing", "old:undeclared"]);
+    expect(report.webhooks[0].changes).toEqual([{ field: "url", live: "https://elsewhere.example.com/hook", declared: receiver.url }]);
+
+    await fixDrift(client, [crm, ledger], report);
+    expect((await checkDrift(client, "shop", [crm, ledger])).inSync).toBe(true);
+    const live = await client.list();
+    expect(live.find((w) => w.id === stray.id)).toBeUndefined();
+    const created = live.find((w) => parseOwnerTag(w.description).owner?.key === "ledger")!;
+    await client.healthCheck(created.id);
+    await expectSealedSecretSigns(ledger.seal.path);
+  });
+});
