@@ -194,8 +194,14 @@ export async function startPulumiHost(options: PulumiHostOptions): Promise<Pulum
       const fn = (client as unknown as Record<string, (r: Req, m: grpcTypes.Metadata, o: grpcTypes.CallOptions, cb: (e: grpcTypes.ServiceError | null, r: Res) => void) => void>)[method];
       fn.call(client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(new ProviderCallError(method, err)) : resolve(res)));
     });
-  const typeOf = (urn: string) => urn.split("::")[2] ?? "";
-  const nameOf = (urn: string) => urn.split("::")[3] ?? "";
+  /** Addresses a request to a resource as the engine does: its URN, name and type (and id, when it has one). */
+  const addressed = <R extends { setUrn(v: string): unknown; setName(v: string): unknown; setType(v: string): unknown }>(req: R, urn: string, id?: string): R => {
+    req.setUrn(urn);
+    req.setName(urn.split("::")[3] ?? "");
+    req.setType(urn.split("::")[2] ?? "");
+    if (id !== undefined) (req as unknown as { setId(v: string): void }).setId(id);
+    return req;
+  };
 
   return {
     port,
@@ -212,10 +218,7 @@ export async function startPulumiHost(options: PulumiHostOptions): Promise<Pulum
       await call("configure", req);
     },
     async check(urn, olds, news) {
-      const req = new provproto.CheckRequest();
-      req.setUrn(urn);
-      req.setName(nameOf(urn));
-      req.setType(typeOf(urn));
+      const req = addressed(new provproto.CheckRequest(), urn);
       req.setOlds(struct(olds));
       req.setNews(struct(withProvider(news)));
       const res = await call<provproto.CheckRequest, provproto.CheckResponse>("check", req);
@@ -225,11 +228,7 @@ export async function startPulumiHost(options: PulumiHostOptions): Promise<Pulum
       };
     },
     async diff(id, urn, olds, news) {
-      const req = new provproto.DiffRequest();
-      req.setId(id);
-      req.setUrn(urn);
-      req.setName(nameOf(urn));
-      req.setType(typeOf(urn));
+      const req = addressed(new provproto.DiffRequest(), urn, id);
       req.setOlds(struct(withProvider(olds)));
       req.setNews(struct(withProvider(news)));
       const res = await call<provproto.DiffRequest, provproto.DiffResponse>("diff", req);
@@ -238,42 +237,27 @@ export async function startPulumiHost(options: PulumiHostOptions): Promise<Pulum
       return { changes, replaces: res.getReplacesList(), deleteBeforeReplace: res.getDeletebeforereplace() };
     },
     async create(urn, properties) {
-      const req = new provproto.CreateRequest();
-      req.setUrn(urn);
-      req.setName(nameOf(urn));
-      req.setType(typeOf(urn));
+      const req = addressed(new provproto.CreateRequest(), urn);
       req.setProperties(struct(withProvider(properties)));
       const res = await call<provproto.CreateRequest, provproto.CreateResponse>("create", req);
       return { id: res.getId(), properties: plain(res.getProperties()) };
     },
     async read(id, urn, properties, inputs) {
-      const req = new provproto.ReadRequest();
-      req.setId(id);
-      req.setUrn(urn);
-      req.setName(nameOf(urn));
-      req.setType(typeOf(urn));
+      const req = addressed(new provproto.ReadRequest(), urn, id);
       req.setProperties(struct(withProvider(properties)));
       if (inputs) req.setInputs(struct(inputs));
       const res = await call<provproto.ReadRequest, provproto.ReadResponse>("read", req);
       return { id: res.getId(), properties: plain(res.getProperties()), inputs: res.getInputs() ? plain(res.getInputs()) : undefined };
     },
     async update(id, urn, olds, news) {
-      const req = new provproto.UpdateRequest();
-      req.setId(id);
-      req.setUrn(urn);
-      req.setName(nameOf(urn));
-      req.setType(typeOf(urn));
+      const req = addressed(new provproto.UpdateRequest(), urn, id);
       req.setOlds(struct(withProvider(olds)));
       req.setNews(struct(withProvider(news)));
       const res = await call<provproto.UpdateRequest, provproto.UpdateResponse>("update", req);
       return { properties: plain(res.getProperties()) };
     },
     async delete(id, urn, properties) {
-      const req = new provproto.DeleteRequest();
-      req.setId(id);
-      req.setUrn(urn);
-      req.setName(nameOf(urn));
-      req.setType(typeOf(urn));
+      const req = addressed(new provproto.DeleteRequest(), urn, id);
       req.setProperties(struct(withProvider(properties)));
       await call("delete", req);
     },
