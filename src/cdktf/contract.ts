@@ -6,14 +6,37 @@
  */
 import { declarationJson, type WebhookDeclaration } from "../webhook/declaration";
 
+export { DECLARATION_ENV, INSTANCE_ENV } from "../webhook/declaration";
+
 /** The trigger key that holds a webhook's declaration (its wire JSON, see `webhookTriggerJson`). */
 export const WEBHOOK_TRIGGER = "tuco_webhook";
 /** The construct id of a stack's prune resource (a public contract: changing it re-runs the prune). */
 export const PRUNE_ID = "TucoWebhooksPrune";
 /** The trigger key that holds the prune resource's state (JSON of `DeclaredPrune`). */
 export const PRUNE_TRIGGER = "tuco_webhooks_prune";
-/** The environment variable that carries a webhook's declaration to `tuco-webhooks apply`. */
-export const SPEC_ENV = "TUCO_WEBHOOK_SPEC";
+/** The construct id of a stack's instance resource, whose id in the Terraform state is the stack instance. */
+export const INSTANCE_ID = "TucoWebhooksInstance";
+/** The trigger key that holds the stack instance (a reference to the instance resource's id). */
+export const INSTANCE_TRIGGER = "tuco_instance";
+/** The Terraform output that holds the stack instance, for `drift` (`terraform output -raw tuco_webhooks_instance`). */
+export const INSTANCE_OUTPUT = "tuco_webhooks_instance";
+/** The longest environment variable (name=value and its NUL) a process gets on Linux: MAX_ARG_STRLEN, in bytes. */
+export const MAX_ENV_ENTRY_BYTES = 131_072;
+
+/** The Terraform expression of a resource's id. */
+export function idReference(type: string, name: string): string {
+  return `\${${type}.${name}.id}`;
+}
+
+/** The Terraform expression a provisioner reads the stack instance with, from its own resource's triggers. */
+export function selfInstanceReference(triggersField: "triggers" | "triggers_replace"): string {
+  return `\${self.${triggersField}.${INSTANCE_TRIGGER}}`;
+}
+
+/** The bytes an environment variable takes in a process's environment (`NAME=value` and its NUL). */
+export function envEntryBytes(name: string, value: string): number {
+  return Buffer.byteLength(`${name}=${value}`) + 1;
+}
 
 /** The prune resource's state: the stack and every key it declares, sorted. */
 export interface DeclaredPrune {

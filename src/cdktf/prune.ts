@@ -4,8 +4,9 @@ import { Construct } from "constructs";
 import type { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { InvalidDeclarationError } from "../webhook/declaration";
 import { checkOwnerPart } from "../webhook/ownership";
-import { PRUNE_ID, PRUNE_TRIGGER, commands, pruneJson } from "./contract";
-import { makeResource, provisioners, resourceTypeOf, tucoCliPath, type TucoWebhookResourceType } from "./resources";
+import { INSTANCE_ENV, INSTANCE_TRIGGER, MAX_ENV_ENTRY_BYTES, PRUNE_ID, PRUNE_TRIGGER, commands, pruneJson, selfInstanceReference } from "./contract";
+import { makeResource, provisioners, resourceTypeOf, triggersFieldOf, tucoCliPath, type TucoWebhookResourceType } from "./resources";
+import { TucoStackInstance } from "./stack-instance";
 import type { TucoWebhook } from "./tuco-webhook";
 
 /**
@@ -41,39 +42,63 @@ export class TucoWebhookPrune extends Construct {
   readonly resource: TerraformResource;
   private readonly webhooks: TucoWebhook[] = [];
   private readonly stackName: string;
+  private readonly instance: TucoStackInstance;
+  private readonly resourceType: TucoWebhookResourceType;
 
   private constructor(stack: TerraformStack, resourceType: TucoWebhookResourceType) {
     super(stack, TucoWebhookPrune.ID);
     this.stackName = stack.node.id;
+    this.resourceType = resourceType;
+    this.instance = TucoStackInstance.of(stack, resourceType);
     this.resource = makeResource(this, "Default", resourceType, {}, []);
     this.refresh();
+    // The keep list goes on the prune command line, which one argument of a process can carry only so far.
+    this.node.addValidation({
+      validate: () => {
+        const bytes = Buffer.byteLength(commands.prune(tucoCliPath(), this.stackName, this.keys())) + 1;
+        return bytes > MAX_ENV_ENTRY_BYTES
+          ? [`Invalid stack "${this.stackName}": its prune command is ${bytes} bytes for ${this.webhooks.length} webhooks, more than one argument can carry (${MAX_ENV_ENTRY_BYTES} bytes on Linux): split the webhooks over several stacks, or use shorter construct ids`]
+          : [];
+      },
+    });
   }
 
-  /** Adds a webhook to the keys kept (called by `TucoWebhook`). Throws when two constructs map to the same key. */
-  register(webhook: TucoWebhook): void {
-    const twin = this.webhooks.find((w) => w.key === webhook.key);
+  private keys(): string[] {
+    return this.webhooks.map((w) => w.key).sort();
+  }
+
+  /** Throws when another `TucoWebhook` of `stack` already has `key` (two construct paths that sanitize to one key). */
+  static checkKeyIsFree(stack: TerraformStack, path: string, id: string, key: string): void {
+    const prune = stack.node.tryFindChild(TucoWebhookPrune.ID);
+    const twin = prune instanceof TucoWebhookPrune ? prune.webhooks.find((w) => w.key === key) : undefined;
     if (twin) {
-      throw new InvalidDeclarationError(JSON.stringify(webhook.node.path), [
+      throw new InvalidDeclarationError(JSON.stringify(path), [
         {
           field: "id",
-          value: webhook.node.id,
+          value: id,
           message:
-            `its key ${JSON.stringify(webhook.key)} is already used by ${JSON.stringify(twin.node.path)} ` +
+            `its key ${JSON.stringify(key)} is already used by ${JSON.stringify(twin.node.path)} ` +
             `(keys are construct paths with characters outside [A-Za-z0-9._/-] replaced by "_"): give one of them another id`,
         },
       ]);
     }
+  }
+
+  /** Adds a webhook to the keys kept (called by `TucoWebhook`). Throws when two constructs map to the same key. */
+  register(webhook: TucoWebhook): void {
+    TucoWebhookPrune.checkKeyIsFree(TerraformStack.of(this), webhook.node.path, webhook.node.id, webhook.key);
     this.webhooks.push(webhook);
     this.refresh();
   }
 
   private refresh(): void {
-    const keep = this.webhooks.map((w) => w.key).sort();
+    const keep = this.keys();
     const cli = tucoCliPath();
-    const trigger = { [PRUNE_TRIGGER]: pruneJson({ stack: this.stackName, keep }) };
+    const trigger = { [PRUNE_TRIGGER]: pruneJson({ stack: this.stackName, keep }), [INSTANCE_TRIGGER]: this.instance.id };
     if (this.resource instanceof DataResource) this.resource.triggersReplace = trigger;
     else (this.resource as NullResource).triggers = trigger;
-    this.resource.provisioners = provisioners(commands.prune(cli, this.stackName, keep), undefined, commands.prune(cli, this.stackName, []));
+    const self = { [INSTANCE_ENV]: selfInstanceReference(triggersFieldOf(this.resourceType)) };
+    this.resource.provisioners = provisioners(commands.prune(cli, this.stackName, keep), self, commands.prune(cli, this.stackName, []), self);
     // `fqn` renders as "${type.name}", which depends_on rejects: it takes the bare address.
     this.resource.dependsOn =
       this.webhooks.length > 0

@@ -33,12 +33,17 @@ export function tucoCliPath(): string {
   return cli;
 }
 
-/** A create-time and a destroy-time local-exec provisioner. */
-export function provisioners(createCommand: string, environment: Record<string, string> | undefined, destroyCommand: string): LocalExecProvisioner[] {
+/** A create-time and a destroy-time local-exec provisioner, each with its environment. */
+export function provisioners(createCommand: string, createEnvironment: Record<string, string>, destroyCommand: string, destroyEnvironment: Record<string, string>): LocalExecProvisioner[] {
   return [
-    { type: "local-exec", command: createCommand, ...(environment ? { environment } : {}) },
-    { type: "local-exec", when: "destroy", command: destroyCommand },
+    { type: "local-exec", command: createCommand, environment: createEnvironment },
+    { type: "local-exec", when: "destroy", command: destroyCommand, environment: destroyEnvironment },
   ];
+}
+
+/** Where a resource type keeps its triggers: what provisioners read back through `self`. */
+export function triggersFieldOf(type: TucoWebhookResourceType): "triggers" | "triggers_replace" {
+  return type === "terraform_data" ? "triggers_replace" : "triggers";
 }
 
 function ensureNullProvider(stack: TerraformStack): void {
@@ -46,18 +51,21 @@ function ensureNullProvider(stack: TerraformStack): void {
   if (!has) new NullProvider(stack, "null");
 }
 
-/** A resource of `type` with create-before-destroy, `triggers` (triggers_replace for terraform_data) and `commands`. */
+/**
+ * A resource of `type` with `triggers` (triggers_replace for terraform_data) and `commands`, replaced
+ * create-before-destroy; without triggers and commands, a plain resource whose only use is its id.
+ */
 export function makeResource(
   scope: Construct,
   id: string,
   type: TucoWebhookResourceType,
-  triggers: Record<string, string>,
-  commands: LocalExecProvisioner[],
+  triggers?: Record<string, string>,
+  commands?: LocalExecProvisioner[],
 ): TerraformResource {
-  const lifecycle = { createBeforeDestroy: true };
-  if (type === "terraform_data") return new DataResource(scope, id, { triggersReplace: triggers, lifecycle, provisioners: commands });
+  const config = triggers === undefined ? {} : { lifecycle: { createBeforeDestroy: true }, provisioners: commands };
+  if (type === "terraform_data") return new DataResource(scope, id, triggers === undefined ? config : { ...config, triggersReplace: triggers });
   ensureNullProvider(TerraformStack.of(scope));
-  return new NullResource(scope, id, { triggers, lifecycle, provisioners: commands });
+  return new NullResource(scope, id, triggers === undefined ? config : { ...config, triggers });
 }
 
 /** The resource type from the prop, else the context, else "null_resource"; or the problem with it. */

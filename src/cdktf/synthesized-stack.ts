@@ -11,12 +11,31 @@ import { TucoError } from "../api/errors";
 import { showValue } from "../private/text";
 import { DECLARATION_FIELDS, checkDeclaration, declarationJson, type WebhookDeclaration } from "../webhook/declaration";
 import { describeProblems } from "../webhook/problems";
-import { PRUNE_ID, PRUNE_TRIGGER, SPEC_ENV, WEBHOOK_TRIGGER, deleteArgs, parseCliCommand, pruneArgs, runsTucoCli, type DeclaredPrune } from "./contract";
+import {
+  DECLARATION_ENV,
+  INSTANCE_ENV,
+  INSTANCE_OUTPUT,
+  INSTANCE_TRIGGER,
+  PRUNE_ID,
+  PRUNE_TRIGGER,
+  WEBHOOK_TRIGGER,
+  deleteArgs,
+  idReference,
+  parseCliCommand,
+  pruneArgs,
+  runsTucoCli,
+  selfInstanceReference,
+  type DeclaredPrune,
+} from "./contract";
 
 /** A synthesized stack as far as Tuco webhooks are concerned. */
 export interface SynthesizedStack {
   /** The file read. */
   readonly file: string;
+  /** The stack's folder (where `terraform` runs). */
+  readonly dir: string;
+  /** The Terraform output that holds the stack instance (`tuco_webhooks_instance`); undefined in a stack without webhooks. */
+  readonly instanceOutput: string | undefined;
   readonly stack: string;
   /** Declared webhooks, sorted by key. */
   readonly webhooks: WebhookDeclaration[];
@@ -96,6 +115,29 @@ function firstDifference(declaredA: WebhookDeclaration, declaredB: WebhookDeclar
  * same stack and key. A hand edit of one but not the other would make Terraform apply one webhook
  * while drift compares another.
  */
+/**
+ * Checks that a resource's trigger and provisioners carry the stack instance exactly as the
+ * construct writes them: the trigger references the instance resource's id, and both provisioners
+ * get it from their own trigger through `self`, so apply, delete and prune act for this state's
+ * instance only.
+ */
+function checkInstanceWiring(file: string, where: string, type: string, body: Record<string, unknown>, triggers: Record<string, unknown>, instance: string | undefined, extraEnv: string[]): void {
+  const bad = (what: string): never => {
+    throw new SynthesizedStackError(file, `${where}: ${what}. ${RESYNTH}`);
+  };
+  if (instance === undefined) bad(`the stack has no output ${INSTANCE_OUTPUT} naming its instance resource`);
+  if (triggers[INSTANCE_TRIGGER] !== instance) bad(`trigger ${INSTANCE_TRIGGER} ${showValue(triggers[INSTANCE_TRIGGER])} must be ${showValue(instance)}, the stack's instance resource`);
+  const self = selfInstanceReference(type === "null_resource" ? "triggers" : "triggers_replace");
+  for (const p of localExecs(body)) {
+    const env = p.environment;
+    const expected = p.when === "destroy" ? [INSTANCE_ENV] : [...extraEnv, INSTANCE_ENV];
+    const names = Object.keys(env).sort();
+    if (JSON.stringify(names) !== JSON.stringify([...expected].sort()) || env[INSTANCE_ENV] !== self) {
+      bad(`its ${p.when === "destroy" ? "destroy" : "create"}-time provisioner environment must be ${expected.join(" and ")} with ${INSTANCE_ENV} ${showValue(self)} (found ${showValue(env)})`);
+    }
+  }
+}
+
 function checkWebhookProvisioners(file: string, where: string, body: Record<string, unknown>, declared: WebhookDeclaration): void {
   const bad = (what: string): never => {
     throw new SynthesizedStackError(file, `${where}: ${what}. ${RESYNTH}`);
@@ -106,11 +148,11 @@ function checkWebhookProvisioners(file: string, where: string, body: Record<stri
   if (create.length !== 1 || parseCliCommand(create[0].command)?.sub !== "apply" || parseCliCommand(create[0].command)?.rest !== "") {
     bad(`its create-time provisioner must be the one command \`node '<cli>' apply\` (found ${showValue(create.map((p) => p.command))})`);
   }
-  const env = create[0].environment[SPEC_ENV];
-  const fromEnv = checkDeclaredWebhook(file, `${where} provisioner environment ${SPEC_ENV}`, parseTrigger(file, `${where} provisioner environment ${SPEC_ENV}`, env));
+  const env = create[0].environment[DECLARATION_ENV];
+  const fromEnv = checkDeclaredWebhook(file, `${where} provisioner environment ${DECLARATION_ENV}`, parseTrigger(file, `${where} provisioner environment ${DECLARATION_ENV}`, env));
   const diff = firstDifference(declared, fromEnv);
   if (diff) {
-    bad(`the provisioner environment ${SPEC_ENV} (what apply runs with) has ${diff.field} ${showValue(diff.b)}, but trigger ${WEBHOOK_TRIGGER} (what drift and Terraform's plan read) has ${showValue(diff.a)}`);
+    bad(`the provisioner environment ${DECLARATION_ENV} (what apply runs with) has ${diff.field} ${showValue(diff.b)}, but trigger ${WEBHOOK_TRIGGER} (what drift and Terraform's plan read) has ${showValue(diff.a)}`);
   }
   const expected = deleteArgs(declared.owner.stack, declared.owner.key);
   const del = destroy.length === 1 ? parseCliCommand(destroy[0].command) : undefined;
@@ -141,6 +183,24 @@ function checkPrune(file: string, where: string, body: Record<string, unknown>, 
   if (del?.sub !== "prune" || del.rest !== expectedDestroy) {
     bad(`its destroy-time provisioner must be \`node '<cli>' prune ${expectedDestroy}\` (found ${showValue(destroy.map((p) => p.command))})`);
   }
+}
+
+/**
+ * The stack instance as the file references it: the value of output `tuco_webhooks_instance`, which
+ * must be the id of a plain null_resource or terraform_data in the file (no provisioners, no
+ * triggers). Undefined when the file has no such output.
+ */
+function instanceReferenceOf(file: string, doc: Record<string, unknown>, resources: Record<string, unknown>): string | undefined {
+  const outputs = isRecord(doc.output) ? doc.output : {};
+  const output = outputs[INSTANCE_OUTPUT];
+  if (output === undefined) return undefined;
+  const value = isRecord(output) ? output.value : undefined;
+  const m = typeof value === "string" ? /^\$\{(null_resource|terraform_data)\.([A-Za-z0-9_-]+)\.id\}$/.exec(value) : null;
+  const target = m ? (resources[m[1]] as Record<string, unknown> | undefined)?.[m[2]] : undefined;
+  if (!m || !isRecord(target) || target.provisioner !== undefined || target.triggers !== undefined || target.triggers_replace !== undefined) {
+    throw new SynthesizedStackError(file, `output.${INSTANCE_OUTPUT} ${showValue(output)} must be the id of the stack's instance resource (a plain null_resource or terraform_data). ${RESYNTH}`);
+  }
+  return idReference(m[1], m[2]);
 }
 
 /**
@@ -175,6 +235,7 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
   if (!isRecord(doc)) throw new SynthesizedStackError(file, `not a Terraform JSON configuration (expected an object, got ${showValue(doc)})`);
   const resources = doc.resource ?? {};
   if (!isRecord(resources)) throw new SynthesizedStackError(file, `"resource" ${showValue(resources)} is not an object. ${RESYNTH}`);
+  const instance = instanceReferenceOf(file, doc, resources);
   const webhooks: { declared: WebhookDeclaration; where: string }[] = [];
   let prune: { declared: DeclaredPrune; where: string; body: Record<string, unknown> } | undefined;
   for (const [type, byName] of Object.entries(resources)) {
@@ -200,6 +261,7 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
       if (WEBHOOK_TRIGGER in triggers) {
         const declared = checkDeclaredWebhook(file, where, parseTrigger(file, `${where} trigger ${WEBHOOK_TRIGGER}`, triggers[WEBHOOK_TRIGGER]));
         checkWebhookProvisioners(file, where, body, declared);
+        checkInstanceWiring(file, where, type, body, triggers, instance, [DECLARATION_ENV]);
         webhooks.push({ declared, where });
       } else if (PRUNE_TRIGGER in triggers) {
         const p = parseTrigger(file, `${where} trigger ${PRUNE_TRIGGER}`, triggers[PRUNE_TRIGGER]);
@@ -207,6 +269,7 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
           throw new SynthesizedStackError(file, `${where} trigger ${PRUNE_TRIGGER} ${showValue(p)} must be {"stack": "...", "keep": [...]}. ${RESYNTH}`);
         }
         if (prune) throw new SynthesizedStackError(file, `${where} is a second prune resource (the first is ${prune.where}): a stack has one. ${RESYNTH}`);
+        checkInstanceWiring(file, where, type, body, triggers, instance, []);
         prune = { declared: { stack: p.stack, keep: p.keep as string[] }, where, body };
       } else {
         throw new SynthesizedStackError(file, `${where}.${triggersField} holds neither trigger ${WEBHOOK_TRIGGER} nor ${PRUNE_TRIGGER}, yet its provisioners run tuco-webhooks. ${RESYNTH}`);
@@ -228,5 +291,5 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
   }
   if (prune) checkPrune(file, prune.where, prune.body, prune.declared, [...keys.keys()]);
   const declared = webhooks.map((w) => w.declared).sort((a, b) => (a.owner.key < b.owner.key ? -1 : a.owner.key > b.owner.key ? 1 : 0));
-  return { file, stack: [...stacks][0], webhooks: declared, prune: prune?.declared };
+  return { file, dir: path.dirname(file), instanceOutput: instance === undefined ? undefined : INSTANCE_OUTPUT, stack: [...stacks][0], webhooks: declared, prune: prune?.declared };
 }

@@ -11,9 +11,10 @@ import { showValue } from "../private/text";
 import { InvalidDeclarationError, checkDeclaration, type WebhookDeclaration } from "../webhook/declaration";
 import type { HealthCheckPolicy } from "../webhook/health";
 import type { Problem } from "../webhook/problems";
-import { SPEC_ENV, WEBHOOK_TRIGGER, commands, webhookTriggerJson } from "./contract";
+import { DECLARATION_ENV, INSTANCE_ENV, INSTANCE_TRIGGER, MAX_ENV_ENTRY_BYTES, WEBHOOK_TRIGGER, commands, envEntryBytes, selfInstanceReference, webhookTriggerJson } from "./contract";
 import { TucoWebhookPrune } from "./prune";
-import { makeResource, provisioners, resourceTypeOf, tucoCliPath, type TucoWebhookResourceType } from "./resources";
+import { makeResource, provisioners, resourceTypeOf, triggersFieldOf, tucoCliPath, type TucoWebhookResourceType } from "./resources";
+import { TucoStackInstance } from "./stack-instance";
 
 /** Context key of the stack-wide default age recipients (a list of `age1...`, or one comma-separated string). */
 export const RECIPIENTS_CONTEXT = "tuco-webhooks:recipients";
@@ -52,6 +53,14 @@ export interface TucoWebhookProps {
    */
   readonly sealedSecretPath?: string;
   /**
+   * Take over this existing webhook instead of creating one (after a lost Terraform state, or a
+   * webhook made by hand): apply marks it as this stack's and patches it to match. Its secret is
+   * unknown unless `sealedSecretPath` already holds it. Refused for a webhook another stack, key
+   * or a Pulumi stack owns.
+   * @default - create a new webhook when the stack owns none under this key
+   */
+  readonly adoptId?: string;
+  /**
    * The Terraform resource that carries the provisioners. Both types run the same commands.
    * @default - the `tuco-webhooks:resourceType` context value, else "null_resource"
    */
@@ -63,6 +72,22 @@ function keyOf(scope: Construct, stack: TerraformStack): string {
   const below = scope.node.scopes.slice(stack.node.scopes.length).map((s) => s.node.id);
   return below.join("/").replace(/[^A-Za-z0-9._/-]/g, "_");
 }
+
+/** One name of a path as a file name that stays where it is put: "", "." and ".." become "_". */
+function safeSegment(name: string): string {
+  return name === "" || name === "." || name === ".." ? "_" : name;
+}
+
+/** The default sealed-secret path, `sealed-secrets/<stack>/<key>.age`, never outside `sealed-secrets/<stack>/` whatever the ids. */
+function defaultSealPath(stack: string, key: string): string {
+  const folder = path.resolve("sealed-secrets", safeSegment(stack.replace(/[/\\]/g, "_")));
+  const file = path.resolve(folder, `${key.split("/").map(safeSegment).join("/")}.age`);
+  if (!file.startsWith(folder + path.sep)) throw new RangeError(`the sealed-secret path of key ${JSON.stringify(key)} would leave ${folder}`);
+  return file;
+}
+
+/** Every sealed-secret path of an app, with the construct that writes it: two webhooks sealing to one file would overwrite each other's secret. */
+const SEAL_PATHS = new WeakMap<object, Map<string, string>>();
 
 const RECIPIENTS_HOW_TO =
   `Set the "recipients" prop to ["age1..."], or the stack-wide default: "context": {"${RECIPIENTS_CONTEXT}": ["age1..."]} in cdktf.json, ` +
@@ -131,10 +156,10 @@ export class TucoWebhook extends Construct {
     rejectTokens(subject, props);
     this.stackName = stack.node.id;
     this.key = keyOf(this, stack);
+    TucoWebhookPrune.checkKeyIsFree(stack, this.node.path, id, this.key);
 
     const recipients = recipientsOf(this, props.recipients);
     const resourceType = resourceTypeOf(this, props.resourceType);
-    const defaultPath = `sealed-secrets/${this.stackName}/${this.key}.age`;
     const checked = checkDeclaration(
       {
         stack: this.stackName,
@@ -145,7 +170,8 @@ export class TucoWebhook extends Construct {
         description: props.description,
         isActive: props.isActive,
         healthCheck: props.healthCheck,
-        seal: { recipients: "value" in recipients ? recipients.value : [], path: props.sealedSecretPath ?? path.resolve(defaultPath) },
+        seal: { recipients: "value" in recipients ? recipients.value : [], path: props.sealedSecretPath ?? defaultSealPath(this.stackName, this.key) },
+        adoptId: props.adoptId,
       },
       { recipients: "recipients", sealPath: "sealedSecretPath" },
     );
@@ -162,21 +188,43 @@ export class TucoWebhook extends Construct {
       });
     if ("problem" in recipients) problems.push(recipients.problem);
     if (typeof resourceType !== "string") problems.push(resourceType);
-    if (checked.value === undefined || problems.length > 0 || typeof resourceType !== "string") throw new InvalidDeclarationError(subject, problems);
+    const json = checked.value && webhookTriggerJson(checked.value);
+    if (json !== undefined && envEntryBytes(DECLARATION_ENV, json) > MAX_ENV_ENTRY_BYTES) {
+      problems.push({
+        field: "declaration",
+        value: `(${envEntryBytes(DECLARATION_ENV, json)} bytes)`,
+        message:
+          `declaration is ${envEntryBytes(DECLARATION_ENV, json)} bytes as the provisioner's ${DECLARATION_ENV}, more than one environment variable can carry ` +
+          `(${MAX_ENV_ENTRY_BYTES} bytes on Linux, MAX_ARG_STRLEN): seal to fewer recipients, or shorten the description, url or sealedSecretPath`,
+      });
+    }
+    const sealedBy = SEAL_PATHS.get(this.node.root) ?? new Map<string, string>();
+    SEAL_PATHS.set(this.node.root, sealedBy);
+    const twin = checked.value && sealedBy.get(checked.value.seal.path);
+    if (twin) {
+      problems.push({
+        field: "sealedSecretPath",
+        value: checked.value!.seal.path,
+        message: `sealedSecretPath ${JSON.stringify(checked.value!.seal.path)} is also where ${twin} seals its secret: each webhook's secret needs its own file, give one of them another sealedSecretPath`,
+      });
+    }
+    if (checked.value === undefined || json === undefined || problems.length > 0 || typeof resourceType !== "string") throw new InvalidDeclarationError(subject, problems);
+    sealedBy.set(checked.value.seal.path, subject);
 
     this.declaration = checked.value;
     this.sealedSecretPath = checked.value.seal.path;
-    const json = webhookTriggerJson(this.declaration);
     const cli = tucoCliPath();
     if (!fs.existsSync(cli)) {
       Annotations.of(this).addWarning(`The tuco-webhooks CLI is not built at ${cli}: run \`npm run build\` before terraform apply.`);
     }
+    const instance = TucoStackInstance.of(stack, resourceType);
+    const self = { [INSTANCE_ENV]: selfInstanceReference(triggersFieldOf(resourceType)) };
     this.resource = makeResource(
       this,
       "Default",
       resourceType,
-      { [WEBHOOK_TRIGGER]: json },
-      provisioners(commands.apply(cli), { [SPEC_ENV]: json }, commands.delete(cli, this.stackName, this.key)),
+      { [WEBHOOK_TRIGGER]: json, [INSTANCE_TRIGGER]: instance.id },
+      provisioners(commands.apply(cli), { [DECLARATION_ENV]: json, ...self }, commands.delete(cli, this.stackName, this.key), self),
     );
     TucoWebhookPrune.of(stack, resourceType).register(this);
   }

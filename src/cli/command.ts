@@ -1,6 +1,11 @@
 /** One `tuco-webhooks` subcommand, and what every command shares: help, error handling, the API client. */
 import { DEFAULT_TIMEOUT_MS, HEALTH_CHECK_ENDPOINT_WAIT_MS } from "../api/config";
 import { TucoClient } from "../api/client";
+import { INSTANCE_ENV } from "../webhook/declaration";
+import { checkInstance } from "../webhook/ownership";
+
+export { INSTANCE_ENV };
+import { UsageError } from "./flags";
 import { logger, printText, withhold } from "./output";
 
 
@@ -48,4 +53,22 @@ export function defineCommand(name: string, summary: string, help: string, body:
       }
     },
   };
+}
+
+/** The help line of `--instance`. */
+export const INSTANCE_HELP = `  --instance ID       the stack instance: the id of the stack's instance resource in its Terraform
+                      state (default: ${INSTANCE_ENV}, which the provisioners set; by hand:
+                      terraform -chdir=cdktf.out/stacks/NAME output -raw tuco_webhooks_instance)`;
+
+/** The stack instance from `--instance`, else TUCO_STACK_INSTANCE; a usage error naming both when neither is a valid instance id. */
+export function instanceFrom(flag: string | undefined): string {
+  const value = flag ?? process.env[INSTANCE_ENV];
+  const checked = checkInstance(value, flag !== undefined ? "--instance" : INSTANCE_ENV);
+  if (checked.value === undefined) {
+    if (value === undefined || value === "") {
+      throw new UsageError(`no stack instance: pass --instance ID or set ${INSTANCE_ENV} (the provisioners get it from Terraform's state; by hand: terraform -chdir=cdktf.out/stacks/NAME output -raw tuco_webhooks_instance)`);
+    }
+    throw new UsageError(checked.problems[0].message);
+  }
+  return checked.value;
 }

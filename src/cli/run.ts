@@ -6,6 +6,7 @@ const COMMANDS: Record<string, { summary: string; load: () => CliCommand }> = {
   delete: { summary: "delete the webhook(s) of one owner (stack + key) or one id", load: () => require("./commands/delete").command },
   prune: { summary: "delete a stack's webhooks whose keys it no longer declares", load: () => require("./commands/prune").command },
   list: { summary: "list the workspace's webhooks and who owns them", load: () => require("./commands/list").command },
+  adopt: { summary: "put an existing webhook under a stack instance's ownership", load: () => require("./commands/adopt").command },
   secret: { summary: "open a sealed webhook secret, or seal one from stdin (age)", load: () => require("./commands/secret").command },
   drift: { summary: "compare a synthesized stack with the live webhooks (exit 2 on drift)", load: () => require("./commands/drift").command },
   emulator: { summary: "run the local Tuco API emulator", load: () => require("./commands/emulator").command },

@@ -41,7 +41,17 @@ export function toolEnv(ctx: DemoContext): NodeJS.ProcessEnv {
     TF_INPUT: "0",
     TUCO_API_URL: ctx.apiUrl,
     TUCO_API_KEY: ctx.apiKey,
+    // Without terraform, drift cannot read the instance from a state: the demo's stand-in is given.
+    ...(ctx.terraform ? {} : { TUCO_STACK_INSTANCE: ctx.stackInstance }),
   };
+}
+
+/**
+ * A provisioner's environment as terraform would give it: the stack instance it reads from its own
+ * trigger through `self` (the demo's stand-in instance, since no terraform state holds one).
+ */
+function provisionerEnv(ctx: DemoContext, environment: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, /^\$\{self\.triggers(_replace)?\.tuco_instance\}$/.test(v) ? ctx.stackInstance : v]));
 }
 
 /** Runs the built CLI with the tool environment. */
@@ -109,7 +119,7 @@ export async function applyCdktf(ctx: DemoContext, stackDir: string): Promise<st
   }
   const commands = provisionerCommands(stackDir, "create");
   for (const c of commands) {
-    const run = await runProcess("/bin/sh", ["-c", c.command], { ...toolEnv(ctx), ...c.environment }, ctx.tmp);
+    const run = await runProcess("/bin/sh", ["-c", c.command], { ...toolEnv(ctx), ...provisionerEnv(ctx, c.environment) }, ctx.tmp);
     if (run.code !== 0) throw new StepFailed(`${c.address}: the provisioner command exited ${run.code}: ${lastLines(run)}`);
   }
   return `ran the ${commands.length} create-time provisioner commands (tuco-webhooks apply x${commands.length - 1}, then prune)`;
@@ -124,7 +134,7 @@ export async function destroyCdktf(ctx: DemoContext, stackDir: string): Promise<
   }
   const commands = provisionerCommands(stackDir, "destroy");
   for (const c of commands) {
-    const run = await runProcess("/bin/sh", ["-c", c.command], { ...toolEnv(ctx), ...c.environment }, ctx.tmp);
+    const run = await runProcess("/bin/sh", ["-c", c.command], { ...toolEnv(ctx), ...provisionerEnv(ctx, c.environment) }, ctx.tmp);
     if (run.code !== 0) throw new StepFailed(`${c.address}: the destroy provisioner command exited ${run.code}: ${lastLines(run)}`);
   }
   return `ran the ${commands.length} destroy-time provisioner commands (prune --keep '', then delete per webhook)`;

@@ -83,5 +83,10 @@ export interface DemoContext {
   readonly cli: string;
   /** Absolute path of `terraform`, or undefined when it is not on PATH. */
   readonly terraform: string | undefined;
+  /**
+   * The stack instance the provisioners' commands get when terraform is missing and the demo runs
+   * them itself (terraform would give them its instance resource's id, kept in its state).
+   */
+  readonly stackInstance: string;
   readonly webhooks: DeployedWebhook[];
 }

@@ -17,6 +17,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { randomUUID } from "node:crypto";
 import { TucoClient } from "../api/client";
 import { EmulatorControl } from "../emulator/control";
 import { startEmulator, type RunningEmulator } from "../emulator/server";
@@ -24,7 +25,7 @@ import type { PulumiHost } from "../pulumi/dynamic-provider-host";
 import { DemoOutput, fingerprint, StepFailed, type DemoContext } from "./context";
 import { startDemoReceiver, type DemoReceiver } from "./receiver";
 import { CDKTF_STACK, cleanUp, deploy, destroy, drift, events, show, type DemoState } from "./steps";
-import { parseOwnerTag } from "../webhook/ownership";
+import { markedStackKey } from "../webhook/ownership";
 
 export const CONSENT_FLAG = "--i-know-this-creates-and-deletes-webhooks";
 
@@ -135,11 +136,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     receiver = await startDemoReceiver(Number(process.env.TUCO_DEMO_RECEIVER_PORT ?? 0), receiverPublicUrl);
     api = new TucoClient({ apiKey, apiUrl });
     if (!control) {
-      const taken = (await api.list()).filter((w) => parseOwnerTag(w.description).owner?.stack === CDKTF_STACK);
+      const taken = (await api.list()).filter((w) => markedStackKey(w.description)?.stack === CDKTF_STACK);
       if (taken.length > 0) throw new StepFailed(`the workspace already has ${taken.length} webhooks of stack ${CDKTF_STACK}: the demo would prune them; refusing`);
     }
     const terraform = findTerraform();
-    ctx = { out, apiUrl, apiKey, control, api, receiver, tmp, root, cli, terraform, webhooks: [] };
+    ctx = { out, apiUrl, apiKey, control, api, receiver, tmp, root, cli, terraform, stackInstance: randomUUID(), webhooks: [] };
     out.line("tuco-webhooks demo: Infrastructure-as-Code for Tuco webhooks, end to end");
     out.line(`  API:      ${apiUrl} (${emulator ? "embedded emulator" : control ? "an emulator, by consent" : "REAL Tuco API, by consent"}), key ${fingerprint(apiKey)}`);
     out.line(`  receiver: ${receiver.url} (tucoWebhookHandler, one route per webhook)`);

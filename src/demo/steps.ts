@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { WEBHOOK_EVENTS, type Webhook } from "../api/types";
 import { openSealedSecret } from "../secrets/open";
 import { loadAge } from "../secrets/seal";
-import { parseOwnerTag } from "../webhook/ownership";
+import { markedStackKey, readDescription } from "../webhook/ownership";
 import { applyCdktf, destroyCdktf, planCdktf, readStack, runCli, synthCdktf } from "./cdktf";
 import { expectThat, fingerprint, type DemoContext, type DeployedWebhook } from "./context";
 import { deployPulumi, destroyPulumi, pulumiSecret, refreshAndDiff, updateToInputs, type PulumiDeployment } from "./pulumi";
@@ -23,7 +23,7 @@ export interface DemoState {
 }
 
 const pathOf = (url: string) => new URL(url).pathname;
-const ownedBy = (w: Webhook, stack: string) => parseOwnerTag(w.description).owner?.stack === stack;
+const ownedBy = (w: Webhook, stack: string) => markedStackKey(w.description)?.stack === stack;
 
 /** [1/5] deploy examples/ through both front ends, and hand each secret to the receiver the way a downstream service gets it. */
 export async function deploy(ctx: DemoContext, state: DemoState): Promise<void> {
@@ -62,7 +62,7 @@ export async function deploy(ctx: DemoContext, state: DemoState): Promise<void> 
   out.detail(`cdktf: ${await applyCdktf(ctx, stackDir)}`);
   const live = await ctx.api.list();
   for (const d of declared.webhooks) {
-    const w = live.find((l) => ownedBy(l, declared.stack) && parseOwnerTag(l.description).owner?.key === d.owner.key);
+    const w = live.find((l) => ownedBy(l, declared.stack) && markedStackKey(l.description)?.key === d.owner.key);
     expectThat(w, `cdktf: no live webhook carries the marker of ${declared.stack}/${d.owner.key} after the apply`);
     out.detail(`  + ${d.owner.key.padEnd(16)} ${w.id}  sealed secret: ${path.relative(ctx.tmp, d.seal.path)}`);
     ctx.webhooks.push({ frontEnd: "cdktf", key: d.owner.key, id: w.id, url: w.url });
@@ -165,7 +165,11 @@ export async function drift(ctx: DemoContext, state: DemoState): Promise<void> {
   const after = await refreshAndDiff(pulumi.host, crm);
   const crmLive = await ctx.api.get(crm.id);
   out.detail(`pulumi up (Update via the host): patched in place, same id; refresh + preview again: changes=${after.changes}`);
-  expectThat(after.changes === "none" && crmLive.isActive && crmLive.description === "All message events, synced into the CRM", "pulumi: the update did not put the webhook back");
+  const restored = readDescription(crmLive.description);
+  expectThat(
+    after.changes === "none" && crmLive.isActive && restored.description === "All message events, synced into the CRM" && restored.marker?.id === crm.id,
+    "pulumi: the update did not put the webhook back (with its ownership marker)",
+  );
 
   // CDKTF: terraform cannot see it; `tuco-webhooks drift` does (exit 2) and `drift --fix` corrects it.
   const billing = ctx.webhooks.find((w) => w.frontEnd === "cdktf" && w.key === "billing/failures")!;

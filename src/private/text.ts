@@ -17,7 +17,31 @@ export function hasLoneSurrogate(text: string): boolean {
   return LONE_SURROGATE.test(text);
 }
 
-/** Renders a bad value for an error message: short, quoted, never multi-line. */
+/**
+ * Characters that make text read as something it is not: direction controls (a right-to-left
+ * override turns "cod.exe" around) and invisible separators (a zero-width space makes two equal-looking
+ * names differ). Zero-width joiners stay allowed: scripts and emoji sequences need them.
+ */
+export const MISLEADING = /[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
+/** What a terminal or a reader must never get raw from text that is not ours: C1 controls, DEL, line separators and the misleading characters. */
+const UNSAFE = /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/g;
+
+/** `json` (valid JSON text) with every character a terminal or reader must not get raw written as a `\uXXXX` escape: still the same JSON value. */
+export function escapeUnsafe(json: string): string {
+  return json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** Text from outside (the API, a file) as a quoted string that is safe to print: control, direction and invisible characters escaped. */
+export function quoteUntrusted(text: string): string {
+  return escapeUnsafe(JSON.stringify(text));
+}
+
+/** A webhook id from the API, shown as is when it looks like one and quoted and escaped otherwise. */
+export function showId(id: string): string {
+  return /^[A-Za-z0-9._~:-]{1,128}$/.test(id) ? id : quoteUntrusted(id);
+}
+
+/** Renders a bad value for an error message: short, quoted, never multi-line, nothing printed raw that could mislead. */
 export function showValue(value: unknown): string {
   if (value === undefined) return "undefined";
   let text: string;
@@ -26,6 +50,7 @@ export function showValue(value: unknown): string {
   } catch {
     text = String(value);
   }
+  text = escapeUnsafe(text);
   if (text.length <= 80) return text;
   // Cut between code points, never inside a surrogate pair (an emoji would become malformed unicode).
   const chars = Array.from(text);

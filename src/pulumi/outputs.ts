@@ -1,6 +1,7 @@
 /** The Webhook resource's outputs, as the provider runtime builds them from a live webhook. */
 import type { Webhook } from "../api/types";
 import { SKIPPED_HEALTH_CHECK, type HealthCheckOutcome, type HealthCheckPolicy } from "../webhook/health";
+import { formatMarker, readDescription, type PulumiOwner } from "../webhook/ownership";
 import { normalizeEvents, type WebhookSpec } from "../webhook/spec";
 
 /** The last health-check, as the resource reports it. */
@@ -18,6 +19,10 @@ export interface WebhookOutputs extends WebhookSpec {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly lastHealthCheck: LastHealthCheck;
+  /** The ownership marker in the live description ("" when there is none): the provider restores it when it is not this resource's. */
+  readonly ownerMarker: string;
+  /** This resource's identity in the marker. */
+  readonly owner: PulumiOwner;
   /** The signing secret; "" for an adopted webhook (Tuco never returns it again). Declared secret by `Webhook`. */
   readonly secret: string;
 }
@@ -28,16 +33,17 @@ export interface OutputSettings {
   readonly healthCheck: HealthCheckPolicy;
   readonly adoptId: string | null;
   readonly lastHealthCheck: LastHealthCheck;
+  readonly owner: PulumiOwner;
 }
 
-/** The outputs of a live webhook. No value is ever undefined. */
+/** The outputs of a live webhook (its description without the marker). No value is ever undefined. */
 export function toOutputs(webhook: Webhook, extra: OutputSettings): WebhookOutputs {
   return {
     webhookId: webhook.id,
     url: webhook.url,
     events: normalizeEvents(webhook.events ?? []) as WebhookSpec["events"],
     name: webhook.name,
-    description: webhook.description ? webhook.description : null,
+    description: readDescription(webhook.description).description,
     isActive: webhook.isActive !== false,
     failureCount: typeof webhook.failureCount === "number" ? webhook.failureCount : 0,
     lastTriggeredAt: webhook.lastTriggeredAt ?? null,
@@ -48,6 +54,8 @@ export function toOutputs(webhook: Webhook, extra: OutputSettings): WebhookOutpu
     healthCheck: extra.healthCheck,
     adoptId: extra.adoptId,
     lastHealthCheck: { ...extra.lastHealthCheck },
+    ownerMarker: liveMarker(webhook.description),
+    owner: { ...extra.owner },
     secret: extra.secret,
   };
 }
@@ -61,4 +69,10 @@ export function isOutcome(value: unknown): value is LastHealthCheck {
 /** The last health-check of state, or the skipped one when state holds none. */
 export function lastHealthCheckOf(value: unknown): LastHealthCheck {
   return isOutcome(value) ? value : SKIPPED_HEALTH_CHECK;
+}
+
+/** The marker line of a live description, "" when it holds none (or nothing readable). */
+export function liveMarker(description: string | null): string {
+  const { marker } = readDescription(description);
+  return marker ? formatMarker(marker) : "";
 }

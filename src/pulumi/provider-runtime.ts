@@ -5,11 +5,16 @@
  * It maps the engine's calls onto the shared model (`webhook/`) and the API client (`api/`), and
  * adds only what is Pulumi's own: preview's unknown values, the config keys, partial creates.
  */
+import { createHash } from "node:crypto";
 import { TucoError } from "../api/errors";
+import { quoteUntrusted, showId, showValue } from "../private/text";
 import { diffWebhook } from "../webhook/diff";
 import { DEFAULT_HEALTH_CHECK_POLICY, HEALTH_CHECK_POLICIES, HealthCheckFailedError, SKIPPED_HEALTH_CHECK, checkHealthCheckPolicy, runHealthCheck, type HealthCheckPolicy } from "../webhook/health";
 import { PartialCreateError, createWebhook, deleteWebhook, reconcileWebhook } from "../webhook/lifecycle";
+import { describeOwner, formatMarker, isPulumiOwner, makeCreateNonce, readDescription, readOwners, withMarker, type Marker, type OwnedWebhook, type PulumiOwner } from "../webhook/ownership";
+import { invalid, valid, type Checked } from "../webhook/problems";
 import { checkWebhookId, parseWebhookSpec, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../webhook/spec";
+import { createStillRunning } from "../webhook/stack-webhooks";
 import { lastHealthCheckOf, toOutputs, type WebhookOutputs } from "./outputs";
 import { api, warn } from "./runtime-client";
 
@@ -44,10 +49,12 @@ export async function check(_olds: Props, news: Props): Promise<{ inputs: Props;
   const policy = isUnknown(news.healthCheck) ? undefined : checkHealthCheckPolicy(news.healthCheck);
   const adoptId = news.adoptId ?? null;
   const adopt = adoptId === null || isUnknown(adoptId) ? undefined : checkWebhookId("adoptId", adoptId);
+  const owner = news.owner === undefined || isUnknown(news.owner) ? undefined : checkPulumiOwner(news.owner);
   const failures = [
     ...spec.problems.map((p) => ({ property: p.field, reason: p.message })),
     ...(policy?.problems ?? []).map((p) => ({ property: "healthCheck", reason: p.message })),
     ...(adopt?.problems ?? []).map((p) => ({ property: "adoptId", reason: `${p.message}, or leave adoptId out to create a new webhook` })),
+    ...(owner?.problems ?? []).map((p) => ({ property: "owner", reason: p.message })),
   ];
   if (failures.length > 0 || spec.value === undefined) return { inputs: news, failures };
 
@@ -60,13 +67,16 @@ export async function check(_olds: Props, news: Props): Promise<{ inputs: Props;
     isActive: keep("isActive", spec.value.isActive),
     healthCheck: policy?.value ?? news.healthCheck,
     adoptId: adopt?.value ?? adoptId,
+    ...(news.owner !== undefined ? { owner: owner?.value ?? news.owner } : {}),
   };
   return { inputs, failures: [] };
 }
 
 /** Compares the desired inputs with the last known outputs (live values after a refresh). Never replaces. */
-export async function diff(_id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
-  return { changes: changedFields(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
+export async function diff(id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+  // The marker read on the last refresh (or written by the last apply) must be this resource's own, naming the webhook's id.
+  const markerChanged = !isUnknown(news.owner) && olds.ownerMarker !== formatMarker(confirmedMarker(ownerOf(news), id));
+  return { changes: markerChanged || changedFields(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
 }
 
 /**
@@ -114,37 +124,103 @@ function policyOf(inputs: Props): HealthCheckPolicy {
   return HEALTH_CHECK_POLICIES.includes(p as HealthCheckPolicy) ? (p as HealthCheckPolicy) : DEFAULT_HEALTH_CHECK_POLICY;
 }
 
+/** Checks the `owner` input the Webhook resource computes (project/stack and a hash of its URN). */
+function checkPulumiOwner(value: unknown): Checked<PulumiOwner> {
+  const v = value as Partial<PulumiOwner> | null;
+  if (typeof v === "object" && v !== null && typeof v.pulumi === "string" && /^[A-Za-z0-9._/-]{1,200}$/.test(v.pulumi) && typeof v.resource === "string" && /^[0-9a-f]{16}$/.test(v.resource)) {
+    return valid({ pulumi: v.pulumi, resource: v.resource });
+  }
+  return invalid({ field: "owner", value, message: `owner ${showValue(value)} is not a Webhook resource's identity ({pulumi: "<project>/<stack>", resource: "<16 hex>"}): declare the webhook with the Webhook resource, which sets it` });
+}
+
 /**
- * Runs the health-check under the inputs' policy, then reads the webhook back. The webhook exists
- * by now, so any failure becomes a `PartialApplyError` carrying `outputs` (with the secret), and the
- * webhook stays in state: under "fail" a failed check (with its outcome), and any error of the
- * check's or the read-back's request (else a new webhook would be orphaned with its secret lost).
+ * The resource's identity in the marker: the `owner` the Webhook resource computed, else (inputs
+ * made by hand, state from tuco-webhooks 0.1) one made from the webhook's name.
  */
-async function healthCheckOrPartial(outputs: WebhookOutputs, provider: unknown, verb: string): Promise<WebhookOutputs> {
-  try {
-    const outcome = await runHealthCheck(api(), { id: outputs.webhookId, url: outputs.url }, outputs.healthCheck, warn);
-    return await withLiveValues({ ...outputs, lastHealthCheck: outcome });
-  } catch (err) {
-    if (!(err instanceof HealthCheckFailedError)) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new PartialApplyError(
-        `Webhook ${outputs.webhookId} was ${verb}, but checking it failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`,
-        outputs.webhookId,
-        withProvider(outputs, provider),
+function ownerOf(props: Props): PulumiOwner {
+  const checked = props.owner === undefined ? undefined : checkPulumiOwner(props.owner);
+  if (checked?.value) return checked.value;
+  return { pulumi: "unknown", resource: createHash("sha256").update(`name:${String(props.name)}`).digest("hex").slice(0, 16) };
+}
+
+function confirmedMarker(owner: PulumiOwner, id: string): Marker {
+  return { owner: { tool: "pulumi", ...owner }, id };
+}
+
+/** The description a resource's webhook carries: the user's text, then the resource's confirmed marker. */
+function ownedSpec(spec: WebhookSpec, owner: PulumiOwner, id: string): WebhookSpec {
+  return { ...spec, description: withMarker(spec.description, confirmedMarker(owner, id)) };
+}
+
+/** Why this resource may not take over a webhook, or undefined when it may: never one a CDKTF stack or another Pulumi resource provably owns. */
+function adoptRefusal(w: OwnedWebhook, owner: PulumiOwner): string | undefined {
+  const named = w.marker?.owner;
+  if (!named || (w.claim !== "owned" && w.claim !== "pending") || isPulumiOwner(named, owner)) return undefined;
+  if (named.tool === "pulumi") return `it is managed by another Pulumi Webhook resource, of ${describeOwner(named)}`;
+  return `it is managed by ${describeOwner(named)} (CDKTF): remove it from that stack first (or remove the marker line from its description in the Tuco app)`;
+}
+
+/**
+ * Before a create: the webhooks this very resource left behind. A create that never confirmed and
+ * whose host is gone left a webhook whose secret nobody holds: it is deleted. A confirmed one is
+ * either the webhook this create replaces (Pulumi deletes it next) or one a stopped `up` made and
+ * never stored: the warning names it.
+ */
+async function settleEarlierCreates(owner: PulumiOwner): Promise<void> {
+  for (const w of readOwners(await api().list())) {
+    if (!isPulumiOwner(w.marker?.owner, owner)) continue;
+    if (w.claim === "pending" && !createStillRunning(w)) {
+      await deleteWebhook(api(), w.webhook.id);
+      warn(`An earlier create of this Webhook resource was stopped before it finished: webhook ${showId(w.webhook.id)} was created but its secret was never kept. Deleted it.`);
+    } else if (w.claim === "owned") {
+      warn(
+        `Webhook ${showId(w.webhook.id)} (${quoteUntrusted(w.webhook.url)}) also carries this resource's marker. If this create replaces it, Pulumi deletes it next. ` +
+          `If not (an \`up\` stopped after creating it), the stack's state does not hold it and its secret is lost: delete it with \`tuco-webhooks delete --id ${showId(w.webhook.id)}\`.`,
       );
     }
-    const failed = await withLiveValues({ ...outputs, lastHealthCheck: err.outcome }).catch(() => ({ ...outputs, lastHealthCheck: err.outcome }));
-    throw new PartialApplyError(
-      `${err.message} The webhook was ${verb} and is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`,
-      outputs.webhookId,
-      withProvider(failed, provider),
-    );
   }
 }
 
 /**
+ * Runs the health-check under the policy, confirms a new webhook (`spec` given) as this resource's
+ * (its marker names its id from then on), then reads it back. The webhook exists by now, so any failure becomes
+ * a `PartialApplyError` carrying the outputs (with the secret), and the webhook stays in state:
+ * under "fail" a failed check (with its outcome), and any error of a request of these steps.
+ */
+async function checkConfirmAndRead(outputs: WebhookOutputs, spec: WebhookSpec | undefined, provider: unknown, verb: string): Promise<WebhookOutputs> {
+  const id = outputs.webhookId;
+  const partial = (message: string, state: WebhookOutputs) => new PartialApplyError(message, id, withProvider(state, provider));
+  let outcome = outputs.lastHealthCheck;
+  let failed: HealthCheckFailedError | undefined;
+  try {
+    outcome = await runHealthCheck(api(), { id, url: outputs.url }, outputs.healthCheck, warn);
+  } catch (err) {
+    if (!(err instanceof HealthCheckFailedError)) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw partial(`Webhook ${id} was ${verb}, but checking it failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`, outputs);
+    }
+    failed = err;
+    outcome = err.outcome;
+  }
+  try {
+    // A new webhook still carries its pending marker: only its description changes.
+    if (spec) await api().update(id, { description: ownedSpec(spec, outputs.owner, id).description ?? "" });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw partial(`Webhook ${id} was ${verb}, but marking it as this resource's failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` marks it.`, { ...outputs, lastHealthCheck: outcome });
+  }
+  const read = await withLiveValues({ ...outputs, lastHealthCheck: outcome }).catch((err: unknown) => {
+    if (failed) return { ...outputs, lastHealthCheck: outcome };
+    const why = err instanceof Error ? err.message : String(err);
+    throw partial(`Webhook ${id} was ${verb}, but reading it back failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` reads it again.`, { ...outputs, lastHealthCheck: outcome });
+  });
+  if (failed) throw partial(`${failed.message} The webhook was ${verb} and is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`, read);
+  return read;
+}
+
+/**
  * The outputs with Tuco's own view of the webhook (updatedAt, counters touched by the
- * health-check), so a `refresh` right after an apply finds nothing changed.
+ * health-check, the marker), so a `refresh` right after an apply finds nothing changed.
  */
 async function withLiveValues(outputs: WebhookOutputs): Promise<WebhookOutputs> {
   const live = await api().tryGet(outputs.webhookId);
@@ -158,12 +234,16 @@ function withProvider(outputs: WebhookOutputs, provider: unknown): Props {
 }
 
 /**
- * Creates the webhook (or adopts `adoptId`), then health-checks it. If the webhook was made but a
- * later step failed, the error carries `id` and `properties`: the host reports a partial create.
+ * Creates the webhook (or adopts `adoptId`), health-checks it and confirms it as this resource's.
+ * The create carries a per-create value in its marker, so a lost answer finds exactly this
+ * create's webhook; a webhook this resource's stopped creates left is deleted first. If the webhook
+ * was made but a later step failed, the error carries `id` and `properties`: the host reports a
+ * partial create.
  */
 export async function create(inputs: Props): Promise<{ id: string; outs: WebhookOutputs }> {
   const spec = parseWebhookSpec(inputs);
   const healthCheck = policyOf(inputs);
+  const owner = ownerOf(inputs);
   const adoptId = typeof inputs.adoptId === "string" && inputs.adoptId !== "" ? inputs.adoptId : null;
   let outputs: WebhookOutputs;
   if (adoptId !== null) {
@@ -171,24 +251,32 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Webhook
     if (!live) {
       throw new WebhookMissingError(`adoptId ${JSON.stringify(adoptId)}: no such webhook in this API key's workspace. Check the id (tuco-webhooks list) or remove adoptId to create a new webhook.`);
     }
-    const { webhook } = await reconcileWebhook(api(), spec, live);
+    const [found] = readOwners([live]);
+    const refusal = adoptRefusal(found, owner);
+    if (refusal) throw new WebhookMissingError(`adoptId ${JSON.stringify(adoptId)}: not adopting webhook ${showId(live.id)} (${quoteUntrusted(live.url)}): ${refusal}.`);
+    const { webhook } = await reconcileWebhook(api(), ownedSpec(spec, owner, live.id), live);
     warn(
-      `Adopted existing webhook ${adoptId} (${webhook.url}). Its signing secret is unknown (Tuco returns it only once, at creation): the \`secret\` output is "". ` +
+      `Adopted existing webhook ${adoptId} (${quoteUntrusted(webhook.url)}). Its signing secret is unknown (Tuco returns it only once, at creation): the \`secret\` output is "". ` +
         `If you no longer have the secret, remove adoptId and replace the webhook to get a new one.`,
     );
-    outputs = toOutputs(webhook, { secret: "", healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK });
+    outputs = toOutputs(webhook, { secret: "", healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK, owner });
   } else {
+    await settleEarlierCreates(owner);
+    const nonce = makeCreateNonce();
+    const pending: Marker = { owner: { tool: "pulumi", ...owner }, pending: nonce };
     let created;
     try {
-      created = await createWebhook(api(), spec, warn);
+      created = await createWebhook(api(), { ...spec, description: withMarker(spec.description, pending) }, warn, {
+        isThisCreate: (w) => readDescription(w.description).marker?.pending === nonce,
+      });
     } catch (err) {
       if (!(err instanceof PartialCreateError)) throw err;
-      const partial = toOutputs(err.state.webhook, { secret: err.state.secret, healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK });
+      const partial = toOutputs(err.state.webhook, { secret: err.state.secret, healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK, owner });
       throw new PartialApplyError(err.message, partial.webhookId, withProvider(partial, inputs.__provider));
     }
-    outputs = toOutputs(created.webhook, { secret: created.secret, healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK });
+    outputs = toOutputs(created.webhook, { secret: created.secret, healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK, owner });
   }
-  outputs = await healthCheckOrPartial(outputs, inputs.__provider, adoptId ? "adopted" : "created");
+  outputs = await checkConfirmAndRead(outputs, adoptId ? undefined : spec, inputs.__provider, adoptId ? "adopted" : "created");
   return { id: outputs.webhookId, outs: outputs };
 }
 
@@ -201,25 +289,38 @@ export async function read(id: string, props: Props = {}): Promise<{ id: string;
     healthCheck: policyOf(props),
     adoptId: typeof props.adoptId === "string" ? props.adoptId : null,
     lastHealthCheck: lastHealthCheckOf(props.lastHealthCheck),
+    owner: ownerOf(props),
   });
   return { id: live.id, props: { ...outputs } };
 }
 
-/** PATCHes only what differs from the live webhook, then health-checks it again. */
+/**
+ * PATCHes only what differs from the live webhook (its marker restored when edited away), then
+ * health-checks it again. A webhook that another tool or resource now provably owns is left alone.
+ */
 export async function update(id: string, olds: Props, news: Props): Promise<{ outs: WebhookOutputs }> {
   const spec = parseWebhookSpec(news);
+  const owner = ownerOf(news);
   const live = await api().tryGet(id);
   if (!live) {
     throw new WebhookMissingError(`Webhook ${id} no longer exists in Tuco (deleted outside Pulumi). Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`);
   }
-  const { webhook } = await reconcileWebhook(api(), spec, live);
+  const [found] = readOwners([live]);
+  const taken = found.claim === "owned" && !isPulumiOwner(found.marker?.owner, ownerOf(olds)) && !isPulumiOwner(found.marker?.owner, owner) ? found.marker!.owner : undefined;
+  if (taken) {
+    throw new WebhookMissingError(
+      `Webhook ${id} is now managed by ${describeOwner(taken)}, not by this resource: not changing it. Remove it from this stack (pulumi state delete <urn>), or remove that marker from its description in the Tuco app.`,
+    );
+  }
+  const { webhook } = await reconcileWebhook(api(), ownedSpec(spec, owner, id), live);
   const outputs = toOutputs(webhook, {
     secret: typeof olds.secret === "string" ? olds.secret : "",
     healthCheck: policyOf(news),
     adoptId: typeof olds.adoptId === "string" ? olds.adoptId : null,
     lastHealthCheck: SKIPPED_HEALTH_CHECK,
+    owner,
   });
-  return { outs: await healthCheckOrPartial(outputs, news.__provider, "updated") };
+  return { outs: await checkConfirmAndRead(outputs, undefined, news.__provider, "updated") };
 }
 
 /** Deletes the webhook; one that is already gone counts as deleted. */

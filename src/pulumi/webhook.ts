@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { WebhookEvent } from "../api/types";
 import { DEFAULT_HEALTH_CHECK_POLICY, type HealthCheckPolicy } from "../webhook/health";
@@ -36,6 +37,18 @@ export interface WebhookArgs {
   readonly adoptId?: pulumi.Input<string>;
 }
 
+/** A Pulumi project or stack name as the marker can carry it ([A-Za-z0-9._-]). */
+const markerPart = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, "_") || "_";
+
+/**
+ * The resource's identity in its webhook's ownership marker: its project and stack, and a hash of
+ * its URN (exact, stable across runs, and free of the resource's name).
+ */
+function ownerOf(name: string, opts: pulumi.CustomResourceOptions): pulumi.Output<{ pulumi: string; resource: string }> {
+  const where = `${markerPart(pulumi.getProject())}/${markerPart(pulumi.getStack())}`;
+  return pulumi.createUrn(name, WEBHOOK_TYPE, opts.parent).apply((urn) => ({ pulumi: where, resource: createHash("sha256").update(urn).digest("hex").slice(0, 16) }));
+}
+
 /**
  * A Tuco webhook, managed through the `webhookProvider` dynamic provider. Every change is
  * patched in place (a replacement would mint a new secret). `secret` is a Pulumi secret.
@@ -60,6 +73,8 @@ export class Webhook extends pulumi.dynamic.Resource {
   declare public readonly updatedAt: pulumi.Output<string>;
   /** The health-check run by the last create/update (`skipped` under policy "skip"). */
   declare public readonly lastHealthCheck: pulumi.Output<LastHealthCheck>;
+  /** The ownership marker in the webhook's description in Tuco (read on refresh; restored by the next update when it is not this resource's). */
+  declare public readonly ownerMarker: pulumi.Output<string>;
   /** The signing secret for X-Tuco-Signature, encrypted in state; "" for an adopted webhook. */
   declare public readonly secret: pulumi.Output<string>;
 
@@ -75,6 +90,7 @@ export class Webhook extends pulumi.dynamic.Resource {
         isActive: args.isActive ?? true,
         healthCheck: args.healthCheck ?? DEFAULT_HEALTH_CHECK_POLICY,
         adoptId: args.adoptId ?? null,
+        owner: ownerOf(name, opts),
         webhookId: undefined,
         failureCount: undefined,
         lastTriggeredAt: undefined,
@@ -83,6 +99,7 @@ export class Webhook extends pulumi.dynamic.Resource {
         createdAt: undefined,
         updatedAt: undefined,
         lastHealthCheck: undefined,
+        ownerMarker: undefined,
         secret: undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "secret"] },

@@ -43,7 +43,8 @@ export function checkRecipient(value: unknown, where = "recipient"): Checked<str
     // Never repeated: the value is a secret key.
     return invalid({ field: where, value: "(withheld)", message: `${where} is an age SECRET key (AGE-SECRET-KEY-...): never configure it here; use its public key, the age1... line \`age-keygen -y key.txt\` prints.` });
   }
-  if (/^age1(pq|tag)/.test(text) || text.startsWith("ssh-")) {
+  // The post-quantum and tag recipients' own prefixes, whole: an X25519 key may well start "age1pq" or "age1tag" (its data is any bech32).
+  if (/^age1(pq|tag|tagpq)1/.test(text) || text.startsWith("ssh-")) {
     return bad(`${where} ${shown} is not an X25519 age recipient: only age1... keys from \`age-keygen\` (62 characters) are supported.`);
   }
   if (!X25519_RECIPIENT.test(text) || !bech32ChecksumOk(text)) {

@@ -7,15 +7,48 @@ export function loadAge(): Promise<AgeModule> {
   return import("age-encryption");
 }
 
+/** The type of the header stanza that names the webhook a sealed secret belongs to. */
+export const WEBHOOK_STANZA = "tuco-webhook";
+
 /**
  * Encrypts `secret` with age to every X25519 recipient and returns the ASCII-armored file
  * (`-----BEGIN AGE ENCRYPTED FILE-----`), which `age -d -i key.txt` decrypts.
+ * With `webhookId`, the header also carries a `tuco-webhook <id>` stanza, which every age
+ * implementation skips (the age spec has identities ignore stanzas they do not know), so anyone
+ * can tell which webhook a sealed file belongs to without opening it (`sealedWebhookId`).
  * Throws `SealingConfigError` before encrypting when the recipients are missing or malformed.
  */
-export async function sealSecret(secret: string | Uint8Array, recipients: readonly string[]): Promise<string> {
+export async function sealSecret(secret: string | Uint8Array, recipients: readonly string[], options: { webhookId?: string } = {}): Promise<string> {
   const checked = parseRecipients(recipients, "recipients");
   const age = await loadAge();
   const encrypter = new age.Encrypter();
   for (const recipient of checked) encrypter.addRecipient(recipient);
+  const { webhookId } = options;
+  if (webhookId !== undefined) {
+    if (!/^[A-Za-z0-9._~:-]{1,128}$/.test(webhookId)) throw new RangeError(`cannot label a sealed file with the webhook id ${JSON.stringify(webhookId)}`);
+    encrypter.addRecipient({ wrapFileKey: () => [new age.Stanza([WEBHOOK_STANZA, webhookId], new Uint8Array(0))] });
+  }
   return age.armor.encode(await encrypter.encrypt(secret));
+}
+
+/**
+ * The webhook id a sealed file's header names (see `sealSecret`), read without opening the file;
+ * undefined when it names none or is not an age file. A label, not a proof: only opening the file
+ * shows the secret it holds.
+ */
+export async function sealedWebhookId(sealed: string | Uint8Array): Promise<string | undefined> {
+  const age = await loadAge();
+  let bytes: Uint8Array;
+  try {
+    const text = typeof sealed === "string" ? sealed : Buffer.from(sealed).toString("latin1");
+    bytes = text.trimStart().startsWith("-----BEGIN AGE ENCRYPTED FILE-----") ? age.armor.decode(text) : Buffer.from(text, "latin1");
+  } catch {
+    return undefined;
+  }
+  const head = Buffer.from(bytes.subarray(0, 16 * 1024)).toString("latin1");
+  if (!head.startsWith("age-encryption.org/v1\n")) return undefined;
+  const end = head.indexOf("\n---");
+  const header = end < 0 ? head : head.slice(0, end);
+  const m = new RegExp(`^-> ${WEBHOOK_STANZA} ([A-Za-z0-9._~:-]{1,128})$`, "m").exec(header);
+  return m?.[1];
 }

@@ -1,30 +1,43 @@
 /**
- * The provisioner lifecycle of one declared webhook (what `tuco-webhooks apply` and
- * `drift --fix` run): find the stack's webhook by its ownership marker; not found, create it, seal
- * its one-time secret at once, health-check it and roll back a failed check; found, PATCH what
- * differs (owner-aware: the description keeps its marker) and health-check it again.
+ * The provisioner lifecycle of one declared webhook (what `tuco-webhooks apply` and `drift --fix`
+ * run), with the API itself as the durable log of a create:
+ *
+ *   1. list: the key's own webhook (confirmed marker with its own id) is reconciled: PATCH what
+ *      differs, health-check. Creates of the key that never finished are replaced; a create still
+ *      running elsewhere is waited for; anything else in the way is an error naming it.
+ *   2. POST with a pending marker that carries a per-create nonce (so a lost answer finds exactly
+ *      this create), list again (of two creates at once, the older wins; the other deletes its
+ *      own and waits), seal the secret to the file (fsync'd with its folder), then PATCH the
+ *      marker to the confirmed one, which names the webhook's id. Only then is the create done.
+ *   3. health-check under the policy; under "fail" a new webhook is rolled back.
+ *
+ * A run stopped at any instant leaves either a confirmed webhook whose secret is sealed, or a
+ * pending one whose secret nobody holds, which the next run deletes and creates again.
  */
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import type { TucoClient } from "../api/client";
-import { TucoError } from "../api/errors";
-import type { UpdateWebhookInput, Webhook } from "../api/types";
-import { sealSecret } from "../secrets/seal";
-import { writeSealedFile } from "../secrets/file";
+import { TucoError, TucoNotFoundError } from "../api/errors";
+import type { UpdateWebhookInput } from "../api/types";
+import { sleep } from "../private/process";
+import { quoteUntrusted, showId } from "../private/text";
+import { removeWriteLeftovers, writeSealedFile } from "../secrets/file";
+import { sealSecret, sealedWebhookId } from "../secrets/seal";
 import type { WebhookDeclaration } from "./declaration";
 import { diffWebhook } from "./diff";
 import { HealthCheckFailedError, runHealthCheck, type HealthCheckOutcome } from "./health";
-import { PartialCreateError, createWebhook, deleteWebhook, type Log } from "./lifecycle";
-import { findOwned, withOwnerTag, type OwnedWebhook } from "./ownership";
+import { createWebhook, deleteWebhook, type Log } from "./lifecycle";
+import { describeOwner, hostTag, makeCreateNonce, readDescription, readOwners, withMarker, type Marker, type OwnedWebhook, type StackOwner } from "./ownership";
 import type { WebhookField } from "./spec";
+import { PENDING_LEASE_MS, createStillRunning, keyWebhooks, lookalikes } from "./stack-webhooks";
 
 /** What an apply did. */
 export interface ApplyResult {
-  readonly action: "created" | "updated" | "unchanged";
+  readonly action: "created" | "updated" | "unchanged" | "adopted";
   readonly id: string;
   readonly changed: WebhookField[];
   /** The health-check run after the apply, under the declaration's `healthCheck` policy. */
   readonly lastHealthCheck: HealthCheckOutcome;
-  /** Where the new secret was sealed; null when nothing was created. */
+  /** Where the secret is sealed: a new webhook's (created), or an adopted webhook's that the sealed file already holds; null otherwise. */
   readonly sealedSecretPath: string | null;
 }
 
@@ -33,75 +46,43 @@ export class WebhookApplyError extends TucoError {
   readonly code = "APPLY_FAILED";
 }
 
-/**
- * Creates the webhook, seals its secret and health-checks it. If sealing fails, the webhook
- * is deleted again (a webhook whose secret nobody holds is useless). If the health-check
- * fails under "fail", the webhook and the sealed file are removed, so a re-apply starts clean.
- */
-async function createAndSeal(client: TucoClient, declaration: WebhookDeclaration, log: Log, onSecret: (secret: string) => void): Promise<ApplyResult> {
-  const { owner, spec, seal } = declaration;
-  let webhook: Webhook;
-  let secret: string;
-  let partial: PartialCreateError | undefined;
-  try {
-    ({ webhook, secret } = await createWebhook(client, { ...spec, description: withOwnerTag(spec.description, owner) }, log));
-  } catch (err) {
-    if (!(err instanceof PartialCreateError)) throw err;
-    partial = err;
-    ({ webhook, secret } = err.state);
+/** A webhook this stack instance does not provably own is in the way, or an adopt was refused; the message names it and the way out. */
+export class OwnershipError extends TucoError {
+  readonly code = "OWNERSHIP";
+  /** The webhooks in the way. */
+  readonly webhookIds: readonly string[];
+  constructor(message: string, webhookIds: readonly string[]) {
+    super(message);
+    this.webhookIds = webhookIds;
   }
-  onSecret(secret);
-  log(`created webhook ${webhook.id} (${JSON.stringify(spec.name)})`);
+}
 
-  let sealedPath: string;
-  try {
-    sealedPath = await writeSealedFile(seal.path, await sealSecret(secret, seal.recipients));
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    try {
-      await deleteWebhook(client, webhook.id);
-    } catch (deleteErr) {
-      throw new WebhookApplyError(
-        `sealing the secret of webhook ${webhook.id} to ${seal.path} failed (${why}), and deleting that webhook failed too ` +
-          `(${(deleteErr as Error).message}): its secret is lost. Delete it with \`tuco-webhooks delete --id ${webhook.id}\`, fix the seal path, and apply again.`,
-      );
-    }
-    throw new WebhookApplyError(`sealing the secret of webhook ${webhook.id} to ${seal.path} failed (${why}); the webhook was deleted again so nothing is orphaned. Fix seal.path and apply again.`);
-  }
-  log(`sealed its secret to ${sealedPath} for ${seal.recipients.length} recipient${seal.recipients.length > 1 ? "s" : ""}`);
-  if (partial) throw partial;
+/** Options of `applyDeclaration`. */
+export interface ApplyOptions {
+  /** The stack instance applying (its Terraform state's instance id). */
+  readonly instance: string;
+  /** Progress and warnings, one line each. */
+  readonly log?: Log;
+  /** Called with a new webhook's one-time secret as soon as Tuco returns it, e.g. to keep it out of every output. */
+  readonly onSecret?: (secret: string) => void;
+  /** How often to look again while another run's create of the same key finishes, in ms. @default 500 */
+  readonly pollMs?: number;
+}
 
-  let lastHealthCheck: HealthCheckOutcome;
-  try {
-    lastHealthCheck = await runHealthCheck(client, { id: webhook.id, url: spec.url }, declaration.healthCheck, (m) => log(`warning: ${m}`));
-  } catch (err) {
-    if (!(err instanceof HealthCheckFailedError)) {
-      // The check never ran (Tuco or the network failed): the webhook is fine as far as anyone knows.
-      const why = err instanceof Error ? err.message : String(err);
-      throw new WebhookApplyError(`webhook ${webhook.id} was created and its secret sealed to ${sealedPath}, but its health-check could not run: ${why} Re-applying is safe: it keeps this webhook and its sealed secret.`, { cause: err });
-    }
-    try {
-      await deleteWebhook(client, webhook.id);
-    } catch (deleteErr) {
-      throw new WebhookApplyError(
-        `${err.message} Rolling back failed: deleting webhook ${webhook.id} failed (${(deleteErr as Error).message}); it still exists and its secret stays sealed in ${sealedPath}. Apply again: it adopts that webhook.`,
-      );
-    }
-    await rm(sealedPath, { force: true });
-    throw new WebhookApplyError(`${err.message} Rolled back: webhook ${webhook.id} was deleted and ${sealedPath} removed. Re-applying is safe.`);
-  }
-  return { action: "created", id: webhook.id, changed: [], lastHealthCheck, sealedSecretPath: sealedPath };
+/** One line naming a webhook from the API for a message: its id, name and url, quoted as text from outside. */
+function describeWebhook(w: OwnedWebhook): string {
+  return `${showId(w.webhook.id)} (name ${quoteUntrusted(w.webhook.name)}, url ${quoteUntrusted(w.webhook.url)})`;
 }
 
 /**
  * The PATCH that puts `fields` of a stack's webhook back to its declaration: the declared values,
- * and the description with its ownership marker.
+ * and the description with the webhook's confirmed marker.
  */
-export function ownedPatch(declaration: WebhookDeclaration, fields: readonly WebhookField[]): UpdateWebhookInput {
-  const { spec, owner } = declaration;
+export function ownedPatch(declaration: WebhookDeclaration, owner: StackOwner, id: string, fields: readonly WebhookField[]): UpdateWebhookInput {
+  const { spec } = declaration;
   const patch: { -readonly [K in keyof UpdateWebhookInput]: UpdateWebhookInput[K] } = {};
   for (const field of fields) {
-    if (field === "description") patch.description = withOwnerTag(spec.description, owner);
+    if (field === "description") patch.description = withMarker(spec.description, confirmedMarker(owner, id));
     else if (field === "events") patch.events = spec.events;
     else if (field === "url") patch.url = spec.url;
     else if (field === "name") patch.name = spec.name;
@@ -110,49 +91,288 @@ export function ownedPatch(declaration: WebhookDeclaration, fields: readonly Web
   return patch;
 }
 
+/** The marker of a stack instance's webhook once its create is done. */
+export function confirmedMarker(owner: StackOwner, id: string): Marker {
+  return { owner: { tool: "cdktf", ...owner }, id };
+}
+
+/** What differs between a declaration and the webhook it owns (the description compared without the marker). */
+export function ownedDiff(declaration: WebhookDeclaration, live: OwnedWebhook): WebhookField[] {
+  return diffWebhook(declaration.spec, { ...live.webhook, description: live.description }).changed;
+}
+
+async function healthCheckOf(client: TucoClient, declaration: WebhookDeclaration, id: string, log: Log): Promise<HealthCheckOutcome> {
+  return runHealthCheck(client, { id, url: declaration.spec.url }, declaration.healthCheck, (m) => log(`warning: ${m}`));
+}
+
 /**
  * Patches what differs, then health-checks the webhook, also when nothing differed: Terraform runs
  * `apply` only when it creates, replaces or re-runs a tainted resource, so a re-apply after a
  * failed health-check checks the endpoint again instead of passing on an unchanged webhook.
  */
-async function reconcile(client: TucoClient, declaration: WebhookDeclaration, live: OwnedWebhook, log: Log): Promise<ApplyResult> {
+async function reconcile(client: TucoClient, declaration: WebhookDeclaration, owner: StackOwner, live: OwnedWebhook, log: Log, action?: "adopted"): Promise<ApplyResult> {
   const { id } = live.webhook;
-  const diff = diffWebhook(declaration.spec, { ...live.webhook, description: live.description });
-  if (diff.changed.length > 0) await client.update(id, ownedPatch(declaration, diff.changed));
-  log(diff.changed.length === 0 ? `webhook ${id} is in sync: nothing to change` : `updated webhook ${id}: ${diff.changed.join(", ")}`);
+  const changed = ownedDiff(declaration, live);
+  if (changed.length > 0) await client.update(id, ownedPatch(declaration, owner, id, changed));
+  if (action !== "adopted") log(changed.length === 0 ? `webhook ${id} is in sync: nothing to change` : `updated webhook ${id}: ${changed.join(", ")}`);
   let lastHealthCheck: HealthCheckOutcome;
   try {
-    lastHealthCheck = await runHealthCheck(client, { id, url: declaration.spec.url }, declaration.healthCheck, (m) => log(`warning: ${m}`));
+    lastHealthCheck = await healthCheckOf(client, declaration, id, log);
   } catch (err) {
     if (!(err instanceof HealthCheckFailedError)) throw err;
-    const kept = diff.changed.length === 0 ? `Webhook ${id} is unchanged` : `The update of ${diff.changed.join(", ")} stays applied`;
+    const kept = changed.length === 0 ? `Webhook ${id} is unchanged` : `The update of ${changed.join(", ")} stays applied`;
     throw new WebhookApplyError(`${err.message} ${kept}; re-applying is safe and checks it again.`);
   }
-  return { action: diff.changed.length === 0 ? "unchanged" : "updated", id, changed: diff.changed, lastHealthCheck, sealedSecretPath: null };
+  return { action: action ?? (changed.length === 0 ? "unchanged" : "updated"), id, changed, lastHealthCheck, sealedSecretPath: null };
 }
 
-/** Options of `applyDeclaration`. */
-export interface ApplyOptions {
-  /** Progress and warnings, one line each. */
-  readonly log?: Log;
-  /** Called with a new webhook's one-time secret as soon as Tuco returns it, e.g. to keep it out of every output. */
-  readonly onSecret?: (secret: string) => void;
+/** The webhook id the sealed file at `path` is labelled with, when the file is here. */
+async function sealedIdAt(path: string): Promise<string | undefined> {
+  const bytes = await readFile(path).catch(() => undefined);
+  return bytes === undefined ? undefined : sealedWebhookId(bytes);
 }
 
 /**
- * Applies one declared webhook: creates it (sealing its secret) when the stack owns none under
- * its key, or reconciles the one it owns; duplicates carrying the same marker are deleted, the
- * oldest kept. Every step is safe to re-run.
+ * Of several webhooks a key owns (left by two creates racing on different machines), the one whose
+ * secret the sealed file here holds; the others are deleted. Without such a file nobody can tell
+ * which secret was kept: an error names them all.
  */
-export async function applyDeclaration(client: TucoClient, declaration: WebhookDeclaration, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const log = options.log ?? (() => {});
-  const owned = findOwned(await client.list(), declaration.owner);
-  if (owned.length === 0) return createAndSeal(client, declaration, log, options.onSecret ?? (() => {}));
-  const [keep, ...duplicates] = owned;
+async function keepOne(client: TucoClient, declaration: WebhookDeclaration, own: OwnedWebhook[], log: Log): Promise<OwnedWebhook> {
+  if (own.length === 1) return own[0];
+  const sealedId = await sealedIdAt(declaration.seal.path);
+  const keep = own.find((w) => w.webhook.id === sealedId);
   const { stack, key } = declaration.owner;
-  for (const dup of duplicates) {
-    await deleteWebhook(client, dup.webhook.id);
-    log(`deleted duplicate webhook ${dup.webhook.id} (also marked stack=${stack} key=${key}, created ${dup.webhook.createdAt}); kept the oldest, ${keep.webhook.id}`);
+  if (!keep) {
+    throw new OwnershipError(
+      `${own.length} webhooks carry the confirmed marker of stack ${stack} key ${key}: ${own.map(describeWebhook).join(", ")}, and the sealed file ${declaration.seal.path} ` +
+        `${sealedId === undefined ? "is not here" : `belongs to another webhook (${showId(sealedId)})`}, so this run cannot tell whose secret was kept. ` +
+        "Delete the ones whose secret your receivers do not hold (tuco-webhooks delete --id ID), then apply again.",
+      own.map((w) => w.webhook.id),
+    );
   }
-  return reconcile(client, declaration, keep, log);
+  for (const dup of own) {
+    if (dup === keep) continue;
+    await deleteWebhook(client, dup.webhook.id);
+    log(`deleted duplicate webhook ${showId(dup.webhook.id)} (also marked stack=${stack} key=${key}); kept ${keep.webhook.id}, whose secret is sealed in ${declaration.seal.path}`);
+  }
+  return keep;
+}
+
+/** The error for webhooks in the way of a create: each named, with the explicit ways out. */
+function inTheWay(declaration: WebhookDeclaration, owner: StackOwner, blocking: readonly OwnedWebhook[]): OwnershipError {
+  const { stack, key } = owner;
+  const lines = blocking.map((w) => {
+    const named = w.marker?.owner;
+    const why =
+      w.claim === "copy"
+        ? "carries a copy of a marker that is not its own"
+        : named && named.tool !== "pulumi" && named.stack === stack && named.key === key
+          ? `carries the marker of ${describeOwner(named)}`
+          : "carries no marker of this stack (the marker was removed or edited) and delivers to the same url under the same name";
+    return `${describeWebhook(w)} ${why}`;
+  });
+  const first = showId(blocking[0].webhook.id);
+  return new OwnershipError(
+    `Not creating webhook ${JSON.stringify(declaration.spec.name)} for stack ${stack} key ${key}: ${lines.join("; ")}. ` +
+      `A second webhook would deliver every event twice. If ${blocking.length > 1 ? "one of them" : "it"} is this key's webhook (its marker edited in the Tuco app, or this stack's Terraform state lost), ` +
+      `take it over: set adoptId: "${first}" on the construct, or run \`tuco-webhooks adopt --id ${first} --stack ${stack} --key ${key} --instance ${owner.instance}\`, then apply again. ` +
+      `If it belongs to something else (another app naming its stack ${stack} in this workspace), give this stack another name, or change the webhook's url or name.`,
+    blocking.map((w) => w.webhook.id),
+  );
+}
+
+/** Why an adopt is refused, or undefined when the webhook may be taken over by `owner`. */
+function adoptRefusal(w: OwnedWebhook, owner: StackOwner): string | undefined {
+  const named = w.marker?.owner;
+  if (!named || (w.claim !== "owned" && w.claim !== "pending")) return undefined; // unmarked, a copy, a 0.1 marker, unreadable: nobody provably owns it
+  if (named.tool === "pulumi") return `it is managed by ${describeOwner(named)}: remove it from that Pulumi stack first (or remove the marker line from its description in the Tuco app)`;
+  if (named.stack !== owner.stack) return `it is managed by ${describeOwner(named)}: adopting it would make two stacks manage one webhook`;
+  if (named.key !== owner.key) return `it is this stack's webhook for key ${named.key}`;
+  return undefined; // this stack and key under another instance: a lost Terraform state, taken over on purpose
+}
+
+/**
+ * Puts an existing webhook under a stack instance's ownership (its confirmed marker, the user's
+ * description kept) and, with a declaration, patches it to match. Refuses a webhook another tool,
+ * another stack or another key provably owns. Its secret stays unknown unless `sealedSecretPath`
+ * already holds it.
+ */
+export async function adoptWebhook(client: TucoClient, owner: StackOwner, id: string, log: Log = () => {}): Promise<OwnedWebhook> {
+  const live = await client.tryGet(id);
+  if (!live) throw new OwnershipError(`Webhook ${showId(id)} does not exist in this API key's workspace: check the id (tuco-webhooks list).`, [id]);
+  const [w] = readOwners([live]);
+  const refusal = adoptRefusal(w, owner);
+  if (refusal) throw new OwnershipError(`Not adopting webhook ${describeWebhook(w)} for stack ${owner.stack} key ${owner.key}: ${refusal}.`, [id]);
+  if (w.claim === "owned" && w.marker?.owner.tool === "cdktf" && w.marker.owner.instance === owner.instance) return w;
+  const description = withMarker(w.description, confirmedMarker(owner, live.id));
+  await client.update(live.id, { description });
+  const previous = w.marker ? ` (it carried the marker of ${describeOwner(w.marker.owner)})` : "";
+  log(`adopted webhook ${live.id}${previous}: it now carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}`);
+  return { webhook: { ...live, description }, description: w.description, marker: confirmedMarker(owner, live.id), claim: "owned" };
+}
+
+/** A create that lost a race to an older one of the same key: it deleted its own webhook and the loop looks again. */
+const LOST_RACE = Symbol("lost race");
+/** How many creates a run makes before giving up when other runs keep winning or undoing them. */
+const MAX_CREATE_ROUNDS = 5;
+
+/** Steps 2 and 3 of the lifecycle: create with a pending marker, seal, confirm, health-check. */
+async function createSealConfirm(client: TucoClient, declaration: WebhookDeclaration, owner: StackOwner, log: Log, onSecret: (secret: string) => void): Promise<ApplyResult | typeof LOST_RACE> {
+  const { spec, seal } = declaration;
+  const startedAt = Date.now();
+  const nonce = makeCreateNonce(startedAt);
+  const pending: Marker = { owner: { tool: "cdktf", ...owner }, pending: nonce };
+  const { webhook, secret } = await createWebhook(client, { ...spec, description: withMarker(spec.description, pending) }, log, {
+    isThisCreate: (w) => readDescription(w.description).marker?.pending === nonce,
+    pause: false, // isActive: false goes with the confirming PATCH
+  });
+  onSecret(secret);
+  const { id } = webhook;
+  log(`created webhook ${id} (${JSON.stringify(spec.name)}), not yet confirmed: its secret is being sealed`);
+
+  // Two creates of one key at once: the older one wins, on every machine alike (the list's own order).
+  const after = readOwners(await client.list());
+  const mine = after.findIndex((w) => w.webhook.id === id);
+  const key = keyWebhooks(after, owner);
+  const older = [...key.own, ...key.pending.filter((w) => createStillRunning(w))].filter((w) => after.indexOf(w) > mine);
+  if (mine < 0 || older.length > 0) {
+    if (mine >= 0) await deleteWebhook(client, id);
+    log(
+      mine < 0
+        ? `webhook ${id} was deleted by another run while this one created it; looking again`
+        : `another run created this webhook at the same time (webhook ${showId(older[0].webhook.id)}, started first): deleted this run's ${id}, whose secret was never sealed, and looking again`,
+    );
+    return LOST_RACE;
+  }
+
+  let sealedPath: string;
+  try {
+    sealedPath = await writeSealedFile(seal.path, await sealSecret(secret, seal.recipients, { webhookId: id }), hostTag());
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    try {
+      await deleteWebhook(client, id);
+    } catch (deleteErr) {
+      throw new WebhookApplyError(
+        `sealing the secret of webhook ${id} to ${seal.path} failed (${why}), and deleting that webhook failed too ` +
+          `(${(deleteErr as Error).message}): its secret is lost. It carries a marker that is not confirmed, so the next apply deletes it and creates it again; fix the seal path first.`,
+      );
+    }
+    throw new WebhookApplyError(`sealing the secret of webhook ${id} to ${seal.path} failed (${why}); the webhook was deleted again so nothing is orphaned. Fix seal.path and apply again.`);
+  }
+  log(`sealed its secret to ${sealedPath} for ${seal.recipients.length} recipient${seal.recipients.length > 1 ? "s" : ""}`);
+
+  if (Date.now() - startedAt > PENDING_LEASE_MS / 2) {
+    // Another machine may take a create this old for interrupted: never confirm one.
+    await deleteWebhook(client, id);
+    await rm(sealedPath, { force: true });
+    throw new WebhookApplyError(`creating webhook ${id} took more than ${PENDING_LEASE_MS / 2000} s before it could be confirmed: it was deleted again and ${sealedPath} removed. Apply again.`);
+  }
+  try {
+    await client.update(id, { description: withMarker(spec.description, confirmedMarker(owner, id)), ...(spec.isActive ? {} : { isActive: false }) });
+  } catch (err) {
+    if (err instanceof TucoNotFoundError) {
+      throw new WebhookApplyError(`webhook ${id} was deleted by another run before this one could confirm it: ${sealedPath} holds its dead secret. Apply again: it creates the webhook again and seals the new secret there.`);
+    }
+    const why = err instanceof Error ? err.message : String(err);
+    throw new WebhookApplyError(
+      `webhook ${id} was created and its secret sealed to ${sealedPath}, but confirming it failed: ${why} ` +
+        `It keeps a marker that is not confirmed: the next apply confirms it when it finds ${sealedPath} (labelled with its id), and otherwise deletes it and creates it again.`,
+      { cause: err },
+    );
+  }
+  log(`confirmed webhook ${id}: it now carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}`);
+
+  let lastHealthCheck: HealthCheckOutcome;
+  try {
+    lastHealthCheck = await healthCheckOf(client, declaration, id, log);
+  } catch (err) {
+    if (!(err instanceof HealthCheckFailedError)) {
+      // The check never ran (Tuco or the network failed): the webhook is fine as far as anyone knows.
+      const why = err instanceof Error ? err.message : String(err);
+      throw new WebhookApplyError(`webhook ${id} was created and its secret sealed to ${sealedPath}, but its health-check could not run: ${why} Re-applying is safe: it keeps this webhook and its sealed secret.`, { cause: err });
+    }
+    try {
+      await deleteWebhook(client, id);
+    } catch (deleteErr) {
+      throw new WebhookApplyError(
+        `${err.message} Rolling back failed: deleting webhook ${id} failed (${(deleteErr as Error).message}); it still exists and its secret stays sealed in ${sealedPath}. Apply again: it keeps that webhook.`,
+      );
+    }
+    await rm(sealedPath, { force: true });
+    throw new WebhookApplyError(`${err.message} Rolled back: webhook ${id} was deleted and ${sealedPath} removed. Re-applying is safe.`);
+  }
+  return { action: "created", id, changed: [], lastHealthCheck, sealedSecretPath: sealedPath };
+}
+
+/**
+ * Applies one declared webhook for one stack instance: reconciles the webhook the key owns, or
+ * adopts `adoptId`, or creates it (sealing its secret) after replacing creates that never
+ * finished. Every step is safe to re-run and safe to lose at any instant.
+ */
+export async function applyDeclaration(client: TucoClient, declaration: WebhookDeclaration, options: ApplyOptions): Promise<ApplyResult> {
+  const log = options.log ?? (() => {});
+  const owner: StackOwner = { ...declaration.owner, instance: options.instance };
+  for (const leftover of await removeWriteLeftovers(declaration.seal.path, hostTag())) {
+    log(`removed ${leftover}, left by an interrupted seal (its webhook was never confirmed, so its secret is dead)`);
+  }
+  const waitUntil = Date.now() + PENDING_LEASE_MS + 10_000;
+  for (let round = 1; ; round++) {
+    const owners = readOwners(await client.list());
+    const key = keyWebhooks(owners, owner);
+    const running = key.pending.filter((w) => createStillRunning(w));
+    const sealedId = await sealedIdAt(declaration.seal.path);
+    for (const w of key.pending) {
+      if (running.includes(w)) continue;
+      if (key.own.length === 0 && w.webhook.id === sealedId) {
+        // The stopped run sealed this webhook's secret before it could confirm it: finish the create.
+        await client.update(w.webhook.id, { description: withMarker(w.description, confirmedMarker(owner, w.webhook.id)) });
+        key.own.push({ ...w, marker: confirmedMarker(owner, w.webhook.id), claim: "owned" });
+        log(`finishing an interrupted create: webhook ${w.webhook.id} was never confirmed, but its secret is sealed in ${declaration.seal.path} (the file is labelled with its id): confirmed it`);
+        continue;
+      }
+      await deleteWebhook(client, w.webhook.id);
+      log(`finishing an interrupted create: webhook ${showId(w.webhook.id)} was created but never confirmed (the run that created it was stopped), so nobody holds its secret: deleted it`);
+    }
+    if (key.own.length > 0) {
+      const keep = await keepOne(client, declaration, key.own, log);
+      if (declaration.adoptId !== null && declaration.adoptId !== keep.webhook.id) {
+        throw new OwnershipError(
+          `adoptId ${showId(declaration.adoptId)}: stack ${owner.stack} key ${owner.key} already owns webhook ${keep.webhook.id}. Remove adoptId, or delete ${keep.webhook.id} first (tuco-webhooks delete --id ${keep.webhook.id}).`,
+          [keep.webhook.id],
+        );
+      }
+      return reconcile(client, declaration, owner, keep, log);
+    }
+    if (running.length > 0) {
+      if (Date.now() > waitUntil) {
+        throw new WebhookApplyError(`another run has been creating this webhook (webhook ${showId(running[0].webhook.id)}) for too long: if no other run is active, delete it (tuco-webhooks delete --id ${showId(running[0].webhook.id)}) and apply again.`);
+      }
+      log(`waiting for another run that is creating this webhook (webhook ${showId(running[0].webhook.id)}, not yet confirmed)`);
+      await sleep(options.pollMs ?? 500);
+      continue;
+    }
+    if (declaration.adoptId !== null) return adoptDeclared(client, declaration, owner, log);
+    const blocking = [...key.foreign, ...lookalikes(owners, declaration.spec, new Set(key.foreign.map((w) => w.webhook.id)))];
+    if (blocking.length > 0) throw inTheWay(declaration, owner, blocking);
+    if (round > MAX_CREATE_ROUNDS) {
+      throw new WebhookApplyError(`creating webhook ${JSON.stringify(declaration.spec.name)} was undone ${MAX_CREATE_ROUNDS} times by other runs creating it at the same time: nothing of this run's is left. Apply again once the other runs are done.`);
+    }
+    const outcome = await createSealConfirm(client, declaration, owner, log, options.onSecret ?? (() => {}));
+    if (outcome !== LOST_RACE) return outcome;
+  }
+}
+
+/** Adopts the declaration's `adoptId`, patches it to match, health-checks it; its secret is known only if the sealed file already holds it. */
+async function adoptDeclared(client: TucoClient, declaration: WebhookDeclaration, owner: StackOwner, log: Log): Promise<ApplyResult> {
+  const adopted = await adoptWebhook(client, owner, declaration.adoptId!, log);
+  const result = await reconcile(client, declaration, owner, adopted, log, "adopted");
+  const sealed = (await sealedIdAt(declaration.seal.path)) === adopted.webhook.id;
+  log(
+    sealed
+      ? `its secret is the one sealed in ${declaration.seal.path} (labelled with this webhook's id)`
+      : `warning: the signing secret of adopted webhook ${adopted.webhook.id} is unknown (Tuco returns it only once, at creation) and no sealed file here holds it. ` +
+          `If you no longer have it, remove adoptId and delete the webhook (tuco-webhooks delete --id ${adopted.webhook.id}): the next apply creates a new one and seals its secret.`,
+  );
+  return { ...result, sealedSecretPath: sealed ? declaration.seal.path : null };
 }

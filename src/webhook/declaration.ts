@@ -9,9 +9,9 @@ import { checkOutputPath } from "../secrets/file";
 import { checkRecipients } from "../secrets/recipients";
 import { showValue } from "../private/text";
 import { checkHealthCheckPolicy, type HealthCheckPolicy } from "./health";
-import { checkOwnerPart, parseOwnerTag, type Owner } from "./ownership";
+import { checkOwnerPart, type Owner } from "./ownership";
 import { describeProblems, invalid, valid, type Checked, type Problem } from "./problems";
-import { validateWebhookSpec, type WebhookSpec } from "./spec";
+import { checkWebhookId, validateWebhookSpec, type WebhookSpec } from "./spec";
 
 /** Where the one-time secret is sealed: the age recipients and the file. */
 export interface SealSpec {
@@ -26,7 +26,14 @@ export interface WebhookDeclaration {
   readonly spec: WebhookSpec;
   readonly healthCheck: HealthCheckPolicy;
   readonly seal: SealSpec;
+  /** An existing webhook to take over instead of creating one (its secret is then unknown), or null. */
+  readonly adoptId: string | null;
 }
+
+/** The environment variable that carries a declaration's wire JSON to `tuco-webhooks apply` (what the provisioners set). */
+export const DECLARATION_ENV = "TUCO_WEBHOOK_SPEC";
+/** The environment variable that names the stack instance applying (the provisioners set it from the Terraform state). */
+export const INSTANCE_ENV = "TUCO_STACK_INSTANCE";
 
 /** A declaration failed its check (at synthesis, or in a spec given to the CLI); `problems` lists every bad field. Nothing was sent. */
 export class InvalidDeclarationError extends TucoError {
@@ -39,7 +46,7 @@ export class InvalidDeclarationError extends TucoError {
 }
 
 /** The fields of the wire form, in the order `declarationJson` writes them. */
-export const DECLARATION_FIELDS = ["stack", "key", "name", "url", "events", "description", "isActive", "healthCheck", "seal"] as const;
+export const DECLARATION_FIELDS = ["stack", "key", "name", "url", "events", "description", "isActive", "healthCheck", "seal", "adoptId"] as const;
 const SEAL_FIELDS = ["recipients", "path"];
 
 /** The wire form: one flat JSON object, as `tuco-webhooks apply` takes it. */
@@ -53,6 +60,8 @@ export interface DeclarationJson {
   readonly isActive: boolean;
   readonly healthCheck: HealthCheckPolicy;
   readonly seal: { readonly recipients: readonly string[]; readonly path: string };
+  /** Only when set. */
+  readonly adoptId?: string;
 }
 
 /** How messages name the seal's fields: `seal.recipients` and `seal.path` in the wire form, a front end's own names elsewhere. */
@@ -76,6 +85,7 @@ export function declarationJson(d: WebhookDeclaration): DeclarationJson {
     isActive: d.spec.isActive,
     healthCheck: d.healthCheck,
     seal: { recipients: d.seal.recipients, path: d.seal.path },
+    ...(d.adoptId !== null ? { adoptId: d.adoptId } : {}),
   };
 }
 
@@ -107,21 +117,15 @@ export function checkDeclaration(value: unknown, names: DeclarationFieldNames = 
   const spec = validateWebhookSpec(value);
   const healthCheck = checkHealthCheckPolicy(value.healthCheck);
   problems.push(...stack.problems, ...key.problems, ...spec.problems);
-  const marker = spec.value && parseOwnerTag(spec.value.description).owner;
-  if (marker) {
-    problems.push({
-      field: "description",
-      value: value.description,
-      message: `description ends with a tuco-webhooks ownership marker ([tuco-webhooks stack=${marker.stack} key=${marker.key}]): remove that line, it is added for you`,
-    });
-  }
   problems.push(...healthCheck.problems);
   const seal = checkSeal(value.seal, names);
   problems.push(...seal.problems);
-  if (stack.value === undefined || key.value === undefined || spec.value === undefined || healthCheck.value === undefined || seal.value === undefined || problems.length > 0) {
+  const adopt = value.adoptId === undefined || value.adoptId === null ? valid(null) : checkWebhookId("adoptId", value.adoptId);
+  problems.push(...adopt.problems.map((p) => ({ ...p, message: `${p.message}, or leave adoptId out to create a new webhook` })));
+  if (stack.value === undefined || key.value === undefined || spec.value === undefined || healthCheck.value === undefined || seal.value === undefined || adopt.value === undefined || problems.length > 0) {
     return invalid(problems[0], ...problems.slice(1));
   }
-  return valid({ owner: { stack: stack.value, key: key.value }, spec: spec.value, healthCheck: healthCheck.value, seal: seal.value });
+  return valid({ owner: { stack: stack.value, key: key.value }, spec: spec.value, healthCheck: healthCheck.value, seal: seal.value, adoptId: adopt.value });
 }
 
 function checkSeal(seal: unknown, names: DeclarationFieldNames): Checked<SealSpec> {

@@ -1,18 +1,23 @@
 /**
- * Drift of a stack's declared webhooks against the live ones it owns (found by their ownership
+ * Drift of a stack instance's declared webhooks against the live ones (found by their ownership
  * marker), and putting the live state back. Terraform's plan cannot see changes made in the Tuco
- * app to webhooks managed through provisioners: this is what sees them.
+ * app to webhooks managed through provisioners: this is what sees them. A drift check reads only.
  */
 import type { TucoClient } from "../api/client";
-import { applyDeclaration, ownedPatch } from "./apply";
+import { applyDeclaration, ownedDiff, ownedPatch } from "./apply";
 import type { WebhookDeclaration } from "./declaration";
-import { diffWebhook } from "./diff";
 import { deleteWebhook, type Log } from "./lifecycle";
-import { findStackWebhooks, type OwnedWebhook } from "./ownership";
+import { readOwners, type StackOwner } from "./ownership";
 import type { WebhookField } from "./spec";
+import { instanceWebhooks, keyWebhooks, lookalikes } from "./stack-webhooks";
 
-/** How one declared or owned webhook compares. */
-export type DriftStatus = "in-sync" | "drifted" | "missing" | "undeclared" | "duplicate";
+/**
+ * How one declared or owned webhook compares: `unfinished` is a create that never confirmed (its
+ * secret was never sealed); `in-the-way` names a webhook that is not provably this instance's but
+ * claims its key or looks like its webhook (another instance's, a 0.1 marker, a copied marker, an
+ * unmarked look-alike with the same url and name).
+ */
+export type DriftStatus = "in-sync" | "drifted" | "missing" | "unfinished" | "in-the-way" | "undeclared" | "duplicate";
 
 /** One declared or owned webhook and how it compares. */
 export interface DriftEntry {
@@ -23,61 +28,78 @@ export interface DriftEntry {
   readonly changes: { field: WebhookField; live: unknown; declared: unknown }[];
 }
 
-/** The whole comparison of a stack. */
+/** The whole comparison of a stack instance. */
 export interface DriftReport {
   readonly stack: string;
+  /** The stack instance compared (undefined: the stack has no instance yet, so it owns nothing). */
+  readonly instance: string | undefined;
   readonly inSync: boolean;
   readonly webhooks: DriftEntry[];
 }
 
-/** Compares a stack's declared webhooks with the live workspace. Reads only (one list). */
-export async function checkDrift(client: Pick<TucoClient, "list">, stack: string, declared: readonly WebhookDeclaration[]): Promise<DriftReport> {
-  const byKey = new Map<string, OwnedWebhook[]>();
-  for (const t of findStackWebhooks(await client.list(), stack)) byKey.set(t.owner!.key, [...(byKey.get(t.owner!.key) ?? []), t]);
+/** Compares a stack instance's declared webhooks with the live workspace. Reads only (one list). */
+export async function checkDrift(client: Pick<TucoClient, "list">, stack: string, instance: string | undefined, declared: readonly WebhookDeclaration[]): Promise<DriftReport> {
+  const owners = readOwners(await client.list());
   const entries: DriftEntry[] = [];
   for (const want of declared) {
-    const key = want.owner.key;
-    const [live, ...duplicates] = byKey.get(key) ?? [];
-    byKey.delete(key);
+    const { key } = want.owner;
+    const owner: StackOwner = { stack, key, instance: instance ?? "" };
+    const { own, pending, foreign } = instance === undefined ? { own: [], pending: [], foreign: keyWebhooks(owners, owner).foreign } : keyWebhooks(owners, owner);
+    const [live, ...duplicates] = own;
     if (!live) {
-      entries.push({ key, status: "missing", id: null, changes: [] });
+      const blocking = [...foreign, ...lookalikes(owners, want.spec, new Set(foreign.map((w) => w.webhook.id)))];
+      if (pending.length > 0) entries.push({ key, status: "unfinished", id: pending[0].webhook.id, changes: [] });
+      else if (blocking.length > 0) for (const w of blocking) entries.push({ key, status: "in-the-way", id: w.webhook.id, changes: [] });
+      else entries.push({ key, status: "missing", id: null, changes: [] });
       continue;
     }
-    const diff = diffWebhook(want.spec, { ...live.webhook, description: live.description });
-    const changes = diff.changed.map((field) => ({ field, live: field === "description" ? live.description : live.webhook[field], declared: want.spec[field] }));
+    const changes = ownedDiff(want, live).map((field) => ({ field, live: field === "description" ? live.description : live.webhook[field], declared: want.spec[field] }));
     entries.push({ key, status: changes.length ? "drifted" : "in-sync", id: live.webhook.id, changes });
     for (const dup of duplicates) entries.push({ key, status: "duplicate", id: dup.webhook.id, changes: [] });
   }
-  for (const [key, lives] of [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    for (const live of lives) entries.push({ key, status: "undeclared", id: live.webhook.id, changes: [] });
+  if (instance !== undefined) {
+    const keys = new Set(declared.map((d) => d.owner.key));
+    const byKey = instanceWebhooks(owners, { stack, instance });
+    for (const key of [...byKey.keys()].sort()) {
+      if (keys.has(key)) continue;
+      const { own, pending } = byKey.get(key)!;
+      for (const w of [...own, ...pending]) entries.push({ key, status: "undeclared", id: w.webhook.id, changes: [] });
+    }
   }
-  return { stack, inSync: entries.every((e) => e.status === "in-sync"), webhooks: entries };
+  return { stack, instance, inSync: entries.every((e) => e.status === "in-sync"), webhooks: entries };
 }
 
 /**
  * Puts the live state back to the declaration: PATCHes drifted webhooks, deletes undeclared ones
- * and duplicates (one already gone counts as deleted), and creates missing ones exactly as
- * `applyDeclaration` does (sealing the new secret). Every step is idempotent.
+ * (this instance's only) and duplicates (keeping the one whose secret the sealed file here holds),
+ * and creates missing or unfinished ones exactly as `applyDeclaration` does, which refuses to
+ * create beside a webhook in the way. Every step is idempotent.
  */
 export async function fixDrift(
   client: TucoClient,
   declared: readonly WebhookDeclaration[],
   report: DriftReport,
-  options: { log?: Log; onSecret?: (secret: string) => void } = {},
+  options: { instance: string; log?: Log; onSecret?: (secret: string) => void },
 ): Promise<void> {
   const log = options.log ?? (() => {});
   const byKey = new Map(declared.map((d) => [d.owner.key, d]));
+  const owner = (key: string): StackOwner => ({ stack: report.stack, key, instance: options.instance });
+  // Keys the whole lifecycle must settle: create what is missing or unfinished (refused beside a webhook in the way), keep one of duplicates.
+  const toApply = new Set<string>();
   for (const e of report.webhooks) {
     if (e.status === "drifted") {
       const fields = e.changes.map((c) => c.field);
-      await client.update(e.id!, ownedPatch(byKey.get(e.key)!, fields));
+      await client.update(e.id!, ownedPatch(byKey.get(e.key)!, owner(e.key), e.id!, fields));
       log(`patched webhook ${e.key} (${e.id}): ${fields.join(", ")}`);
-    } else if (e.status === "undeclared" || e.status === "duplicate") {
+    } else if (e.status === "undeclared") {
       await deleteWebhook(client, e.id!);
-      log(`deleted webhook ${e.key} (${e.id}): ${e.status}`);
-    } else if (e.status === "missing") {
-      const result = await applyDeclaration(client, byKey.get(e.key)!, options);
-      log(`${result.action} webhook ${e.key} (${result.id})${result.sealedSecretPath ? `; secret sealed to ${result.sealedSecretPath}` : ""}`);
+      log(`deleted webhook ${e.key} (${e.id}): owned by this stack instance but no longer declared`);
+    } else if (e.status !== "in-sync") {
+      toApply.add(e.key);
     }
+  }
+  for (const key of toApply) {
+    const result = await applyDeclaration(client, byKey.get(key)!, { instance: options.instance, log, onSecret: options.onSecret });
+    log(`${result.action} webhook ${key} (${result.id})${result.sealedSecretPath ? `; secret sealed to ${result.sealedSecretPath}` : ""}`);
   }
 }

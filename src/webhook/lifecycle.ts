@@ -34,24 +34,33 @@ export class PartialCreateError extends TucoError {
   }
 }
 
+/** Options of `createWebhook`. */
+export interface CreateWebhookOptions {
+  /** Tells this very create's webhook when its answer was lost (by the per-create value its description carries). @default - the client's match on the request's fields */
+  readonly isThisCreate?: (webhook: Webhook) => boolean;
+  /** PATCH `isActive: false` right after the create when the spec asks for a paused webhook. @default true - false when the caller does it in a later PATCH */
+  readonly pause?: boolean;
+}
+
 /**
  * Creates the webhook a spec declares and returns it with its one-time secret.
  * The API always creates webhooks active, so `isActive: false` costs a PATCH.
  * When a create's answer was lost but Tuco made the webhook, its secret can never be
- * known: that secretless twin is deleted (it was created seconds ago with exactly these
- * fields) and the create is made once more, and `log` says so.
+ * known: that secretless twin (this very create's, told by `isThisCreate`) is deleted and the
+ * create is made once more, and `log` says so.
  */
-export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: Log = () => {}): Promise<CreatedWebhookState> {
+export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: Log = () => {}, options: CreateWebhookOptions = {}): Promise<CreatedWebhookState> {
   const input = { url: spec.url, events: spec.events, name: spec.name, ...(spec.description !== null ? { description: spec.description } : {}) };
+  const createOptions = options.isThisCreate ? { isThisCreate: options.isThisCreate } : {};
   let created;
   try {
-    created = await client.create(input);
+    created = await client.create(input, createOptions);
   } catch (err) {
     if (!(err instanceof TucoCreateOutcomeUnknownError) || !err.webhook) throw err;
     const id = err.webhook.id;
     log(`Creating webhook ${JSON.stringify(spec.name)} reached Tuco but ${err.reason}. Tuco created it as ${id}, but its one-time signing secret never arrived. Deleting ${id}, whose secret is lost, and creating the webhook again.`);
     await deleteWebhook(client, id);
-    created = await client.create(input);
+    created = await client.create(input, createOptions);
   }
   const now = created.createdAt;
   const webhook: Webhook = {
@@ -69,7 +78,7 @@ export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: 
     updatedAt: now,
   };
   const state = { webhook, secret: created.secret };
-  if (!spec.isActive) {
+  if (!spec.isActive && options.pause !== false) {
     try {
       await client.update(created.id, { isActive: false });
     } catch (err) {

@@ -1,23 +1,60 @@
 /**
- * The durable marker that says which stack and construct own a webhook, kept in the API itself
- * (a webhook's `description`), so an ephemeral runner with no local files can still find what a
- * stack created, and never touch what it did not; and finding a stack's webhooks by it.
+ * The ownership marker: a line in a webhook's description, kept by Tuco itself, that says who
+ * manages the webhook. An ephemeral runner with no local files can find what a stack created,
+ * and nothing that is not provably its own is ever patched or deleted.
  *
- * Format: the user's description, then (after a blank line when there is one) a last line
- * `[tuco-webhooks stack=<stack> key=<key>]`. `stack` and `key` use [A-Za-z0-9._/-] only.
+ *   [tuco-webhooks stack=<stack> key=<key> instance=<instance> id=<webhook id>]     a CDKTF stack's
+ *   [tuco-webhooks stack=<stack> key=<key> instance=<instance> pending=<nonce>]     ... while being created
+ *   [tuco-webhooks pulumi=<project>/<stack> resource=<hash> id=<webhook id>]        a Pulumi resource's
+ *   [tuco-webhooks pulumi=<project>/<stack> resource=<hash> pending=<nonce>]        ... while being created
+ *   [tuco-webhooks stack=<stack> key=<key>]                                          tuco-webhooks 0.1 (no instance)
+ *
+ * A marker is the owner's only when it is provably the webhook's own: a confirmed marker names the
+ * webhook's own id (a marker copied onto another webhook does not), a pending one carries the time
+ * of its create, which must match the webhook's createdAt. The user's text may stand before or
+ * after it; whitespace around it does not matter.
  */
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import type { Webhook } from "../api/types";
 import { showValue } from "../private/text";
 import { invalid, valid, type Checked } from "./problems";
 
-/** Who owns a webhook: a stack name and the construct's key within it. */
+/** What a stack declares a webhook under: its stack name and the construct's key within it. */
 export interface Owner {
   readonly stack: string;
   readonly key: string;
 }
 
+/** One Terraform state's instance of a stack: its owner (stack, key) plus the instance id from that state. */
+export interface StackOwner extends Owner {
+  readonly instance: string;
+}
+
+/** A Pulumi Webhook resource: its project and stack, and a hash of its URN. */
+export interface PulumiOwner {
+  /** `<project>/<stack>`. */
+  readonly pulumi: string;
+  readonly resource: string;
+}
+
+/** Whom a marker names. `legacy`: a tuco-webhooks 0.1 marker, which names no instance and so proves no one's ownership. */
+export type MarkerOwner = ({ readonly tool: "cdktf" } & StackOwner) | ({ readonly tool: "pulumi" } & PulumiOwner) | ({ readonly tool: "legacy" } & Owner);
+
+/** A marker as written: its owner and the state of the create (confirmed with the webhook's id, or pending). */
+export interface Marker {
+  readonly owner: MarkerOwner;
+  readonly id?: string;
+  readonly pending?: string;
+}
+
+const VALUE = "[A-Za-z0-9._~:/-]{1,200}";
+const MARKER = new RegExp(`\\[tuco-webhooks((?: [a-z]+=${VALUE})+)\\]`, "g");
 const PART = /^[A-Za-z0-9._/-]{1,200}$/;
-const TAG = /(?:^|\n\n)\[tuco-webhooks stack=([A-Za-z0-9._/-]+) key=([A-Za-z0-9._/-]+)\]$/;
+const INSTANCE = /^[A-Za-z0-9._-]{1,64}$/;
+/** How far a pending marker's time may lie from the webhook's createdAt (clock skew between machines and Tuco), in ms. */
+const PENDING_CLOCK_SKEW_MS = 10 * 60_000;
 
 /** Checks a stack name or key for the marker; `field` names it as the user gave it (default: `what`). */
 export function checkOwnerPart(what: "stack" | "key", value: unknown, field: string = what): Checked<string> {
@@ -26,57 +63,181 @@ export function checkOwnerPart(what: "stack" | "key", value: unknown, field: str
   return invalid({ field, value, message: `${field} ${showValue(value)} ${why}: use 1-200 characters of A-Z a-z 0-9 . _ / -` });
 }
 
-/** The marker line for an owner. The owner's parts must have passed `checkOwnerPart`. */
-export function ownerTag(owner: Owner): string {
-  for (const part of ["stack", "key"] as const) {
-    const checked = checkOwnerPart(part, owner[part]);
-    if (checked.value === undefined) throw new RangeError(checked.problems[0].message);
+/** Checks a stack instance id (the id of the stack's instance resource in its Terraform state). */
+export function checkInstance(value: unknown, field = "instance"): Checked<string> {
+  if (typeof value === "string" && INSTANCE.test(value.trim())) return valid(value.trim());
+  const why = value === undefined || value === null || value === "" ? "is missing" : "is not a stack instance id";
+  return invalid({
+    field,
+    value,
+    message:
+      `${field} ${showValue(value)} ${why}: use the id of the stack's instance resource in its Terraform state (1-64 characters of A-Z a-z 0-9 . _ -; ` +
+      "`terraform output -raw tuco_webhooks_instance` prints it, and the provisioners get it in TUCO_STACK_INSTANCE)",
+  });
+}
+
+/** The marker line. The owner's parts must have passed their checks. */
+export function formatMarker(marker: Marker): string {
+  const { owner } = marker;
+  const who = owner.tool === "pulumi" ? `pulumi=${owner.pulumi} resource=${owner.resource}` : `stack=${owner.stack} key=${owner.key}${owner.tool === "cdktf" ? ` instance=${owner.instance}` : ""}`;
+  const state = marker.id !== undefined ? ` id=${marker.id}` : marker.pending !== undefined ? ` pending=${marker.pending}` : "";
+  const line = `[tuco-webhooks ${who}${state}]`;
+  if (parseMarkerLine(line) === undefined) throw new RangeError(`cannot write the ownership marker ${showValue(line)}`);
+  return line;
+}
+
+/** The description to send to the API: the user's text, then the marker on its own line. */
+export function withMarker(description: string | null, marker: Marker): string {
+  const line = formatMarker(marker);
+  return description ? `${description}\n\n${line}` : line;
+}
+
+function parseMarkerLine(line: string): Marker | undefined {
+  MARKER.lastIndex = 0;
+  const m = MARKER.exec(line);
+  if (!m || m[0] !== line) return undefined;
+  const fields = m[1].trim().split(" ").map((f) => f.split("=") as [string, string]);
+  const names = fields.map(([k]) => k).join(" ");
+  const get = (k: string) => fields.find(([name]) => name === k)?.[1] ?? "";
+  const part = (k: string) => PART.test(get(k));
+  const state = (rest: string) => (rest === "id" ? { id: get("id") } : { pending: get("pending") });
+  if (names === "stack key" && part("stack") && part("key")) return { owner: { tool: "legacy", stack: get("stack"), key: get("key") } };
+  for (const rest of ["id", "pending"]) {
+    if (names === `stack key instance ${rest}` && part("stack") && part("key") && INSTANCE.test(get("instance"))) {
+      return { owner: { tool: "cdktf", stack: get("stack"), key: get("key"), instance: get("instance") }, ...state(rest) };
+    }
+    if (names === `pulumi resource ${rest}` && PART.test(get("pulumi")) && INSTANCE.test(get("resource"))) {
+      return { owner: { tool: "pulumi", pulumi: get("pulumi"), resource: get("resource") }, ...state(rest) };
+    }
   }
-  return `[tuco-webhooks stack=${owner.stack} key=${owner.key}]`;
+  return undefined;
 }
 
-/** The description to send to the API: the user's text with the owner marker appended. */
-export function withOwnerTag(description: string | null, owner: Owner): string {
-  const tag = ownerTag(owner);
-  return description ? `${description}\n\n${tag}` : tag;
+/** Whether a text holds anything that looks like a tuco-webhooks marker (a user's description must not). */
+export function containsMarker(text: string): boolean {
+  return text.includes("[tuco-webhooks");
 }
 
-/** Splits a live description into the user's part and the owner, if marked. */
-export function parseOwnerTag(description: string | null): { description: string | null; owner: Owner | undefined } {
-  if (!description) return { description: null, owner: undefined };
-  const match = TAG.exec(description);
-  if (!match) return { description, owner: undefined };
-  const rest = description.slice(0, match.index);
-  return { description: rest === "" ? null : rest, owner: { stack: match[1], key: match[2] } };
+/** A live description read: the user's part, and the one marker in it. */
+export interface ReadDescription {
+  /** The description without any marker, the text around it joined (null when nothing is left). */
+  readonly description: string | null;
+  /** The marker, when there is exactly one (the same one repeated counts once). */
+  readonly marker: Marker | undefined;
+  /** Several different markers, or text that starts like one but is not: nobody's ownership can be proven. */
+  readonly unreadable: boolean;
 }
 
-/** A live webhook with its ownership marker read: the user's description and the owner, if marked. */
+/** Reads a live description: the marker anywhere in it, whitespace around it ignored. */
+export function readDescription(description: string | null): ReadDescription {
+  if (!description) return { description: null, marker: undefined, unreadable: false };
+  const lines = description.match(MARKER) ?? [];
+  const parsed = [...new Set(lines)].map(parseMarkerLine);
+  const user = description
+    .split(MARKER)
+    .filter((_, i) => i % 2 === 0) // split() interleaves the capture group
+    .map((piece) => piece.trim())
+    .filter((piece) => piece !== "")
+    .join("\n\n");
+  const rest = user === "" ? null : user;
+  const unreadable = parsed.length > 1 || parsed.some((m) => m === undefined) || containsMarker(user);
+  return { description: rest, marker: unreadable ? undefined : parsed[0], unreadable };
+}
+
+/** How a webhook's marker relates to the webhook: provably its owner's (`owned`, `pending`), or proving nothing. */
+export type Claim = "owned" | "pending" | "copy" | "legacy" | "unreadable" | "none";
+
+/** A live webhook with its marker read. */
 export interface OwnedWebhook {
   readonly webhook: Webhook;
-  /** The description without the marker (null when empty). */
+  /** The user's part of the description (null when empty). */
   readonly description: string | null;
-  readonly owner: Owner | undefined;
+  readonly marker: Marker | undefined;
+  readonly claim: Claim;
 }
 
-/** Reads every webhook's ownership marker. */
+/** What a pending marker's nonce says about the create that wrote it. */
+export interface CreateNonce {
+  /** When the create started, ms since the epoch (the creator's clock). */
+  readonly at: number;
+  /** A short hash of the creator's machine (hostname and boot id). */
+  readonly host: string;
+  readonly pid: number;
+}
+
+let thisHostTag: string | undefined;
+/** A short, stable tag of this machine (its hostname and, on Linux, its boot id): never the hostname itself. */
+export function hostTag(): string {
+  if (thisHostTag === undefined) {
+    let boot = "";
+    try {
+      boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    } catch {
+      // not Linux: the hostname alone
+    }
+    thisHostTag = createHash("sha256").update(`${hostname()}\n${boot}`).digest("hex").slice(0, 8);
+  }
+  return thisHostTag;
+}
+
+/** A fresh per-create value for a pending marker: when, on which machine, by which process, and a random part. */
+export function makeCreateNonce(now: number = Date.now()): string {
+  return `${now.toString(36)}-${hostTag()}-${process.pid.toString(36)}-${randomBytes(4).toString("hex")}`;
+}
+
+/** Reads a nonce `makeCreateNonce` wrote; undefined for anything else. */
+export function parseCreateNonce(text: string): CreateNonce | undefined {
+  const m = /^([0-9a-z]{1,12})-([0-9a-f]{8})-([0-9a-z]{1,10})-[0-9a-f]{8}$/.exec(text);
+  if (!m) return undefined;
+  return { at: parseInt(m[1], 36), host: m[2], pid: parseInt(m[3], 36) };
+}
+
+/** The claim a marker makes about the webhook that carries it. */
+function claimOf(webhook: Webhook, read: ReadDescription): Claim {
+  if (read.unreadable) return "unreadable";
+  const { marker } = read;
+  if (!marker) return "none";
+  if (marker.owner.tool === "legacy") return "legacy";
+  if (marker.id !== undefined) return marker.id === webhook.id ? "owned" : "copy";
+  const nonce = parseCreateNonce(marker.pending ?? "");
+  const created = Date.parse(webhook.createdAt);
+  // A pending marker is its create's own only when it was written with the webhook (a copy is made later, by hand).
+  return nonce && Math.abs(created - nonce.at) <= PENDING_CLOCK_SKEW_MS ? "pending" : "copy";
+}
+
+/** Reads every webhook's marker and what it proves. */
 export function readOwners(webhooks: readonly Webhook[]): OwnedWebhook[] {
-  return webhooks.map((webhook) => ({ webhook, ...parseOwnerTag(webhook.description) }));
+  return webhooks.map((webhook) => {
+    const read = readDescription(webhook.description);
+    return { webhook, description: read.description, marker: read.marker, claim: claimOf(webhook, read) };
+  });
+}
+
+/** The stack and key a description's marker names (a CDKTF or a 0.1 marker), whatever it proves; undefined for none or a Pulumi one. */
+export function markedStackKey(description: string | null): Owner | undefined {
+  const owner = readDescription(description).marker?.owner;
+  return owner && owner.tool !== "pulumi" ? { stack: owner.stack, key: owner.key } : undefined;
+}
+
+/** Whether a marker owner is this stack instance's (and, with `key`, for this key). */
+export function isStackOwner(owner: MarkerOwner | undefined, stack: StackOwner | (Omit<StackOwner, "key"> & { key?: undefined })): boolean {
+  return owner?.tool === "cdktf" && owner.stack === stack.stack && owner.instance === stack.instance && (stack.key === undefined || owner.key === stack.key);
+}
+
+/** Whether a marker owner is this Pulumi resource. */
+export function isPulumiOwner(owner: MarkerOwner | undefined, resource: PulumiOwner): boolean {
+  return owner?.tool === "pulumi" && owner.pulumi === resource.pulumi && owner.resource === resource.resource;
+}
+
+/** Who a marker names, in words, for messages. */
+export function describeOwner(owner: MarkerOwner): string {
+  if (owner.tool === "pulumi") return `the Pulumi stack ${owner.pulumi} (resource ${owner.resource})`;
+  if (owner.tool === "legacy") return `stack ${owner.stack} key ${owner.key} (a tuco-webhooks 0.1 marker, which names no stack instance)`;
+  return `stack ${owner.stack} key ${owner.key} of stack instance ${owner.instance}`;
 }
 
 /** Orders by creation time, then id, so the choice of the one to keep is stable. */
 export function oldestFirst(a: OwnedWebhook, b: OwnedWebhook): number {
   const byTime = Date.parse(a.webhook.createdAt) - Date.parse(b.webhook.createdAt);
   return byTime !== 0 && !Number.isNaN(byTime) ? byTime : a.webhook.id < b.webhook.id ? -1 : a.webhook.id > b.webhook.id ? 1 : 0;
-}
-
-/** The webhooks marked with `stack`, oldest first. */
-export function findStackWebhooks(webhooks: readonly Webhook[], stack: string): OwnedWebhook[] {
-  return readOwners(webhooks)
-    .filter((t) => t.owner?.stack === stack)
-    .sort(oldestFirst);
-}
-
-/** The webhooks whose marker is exactly `owner`, oldest first (createdAt, then id). */
-export function findOwned(webhooks: readonly Webhook[], owner: Owner): OwnedWebhook[] {
-  return findStackWebhooks(webhooks, owner.stack).filter((t) => t.owner?.key === owner.key);
 }

@@ -4,8 +4,9 @@
  */
 import { TucoError } from "../api/errors";
 import { WEBHOOK_EVENTS, type WebhookEvent } from "../api/types";
-import { CONTROL, CONTROL_BUT_WHITESPACE, LINE_SEPARATORS, hasLoneSurrogate, showValue } from "../private/text";
+import { CONTROL, CONTROL_BUT_WHITESPACE, LINE_SEPARATORS, MISLEADING, hasLoneSurrogate, showValue } from "../private/text";
 import { isLoopbackHost, redactUrlCredentials } from "../private/url";
+import { containsMarker } from "./ownership";
 import { describeProblems, invalid, valid, type Checked, type Problem } from "./problems";
 
 /** Longest `name` we accept, in characters. */
@@ -49,6 +50,7 @@ export class WebhookSpecError extends TucoError {
 
 const KNOWN_EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENTS);
 const MALFORMED_UNICODE = "contains malformed unicode (half of a surrogate pair, e.g. an emoji cut in two): re-type the text";
+const MISLEADING_TEXT = "contains invisible direction or spacing characters (shown as \\u escapes), which make it read as something it is not: remove them";
 
 function checkUrl(value: unknown): string | Problem<WebhookField> {
   const fail = (why: string): Problem<WebhookField> => {
@@ -68,6 +70,11 @@ function checkUrl(value: unknown): string | Problem<WebhookField> {
     parsed = new URL(value);
   } catch {
     return fail("is not an absolute URL: write it in full, e.g. https://hooks.example.com/tuco");
+  }
+  if (/[^\x21-\x7e]/.test(value)) {
+    // A look-alike letter from another script makes a URL read as another address: only the ASCII form is unambiguous.
+    const ascii = parsed.username === "" && parsed.password === "" ? ` ${JSON.stringify(parsed.href)}` : " the host in punycode (xn--...) and the rest percent-encoded";
+    return fail(`contains characters outside printable ASCII, which can make it read as another address: write it as${ascii}`);
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
     return fail(`uses ${parsed.protocol}: Tuco delivers over https://, e.g. https://hooks.example.com/tuco`);
@@ -103,6 +110,8 @@ function checkName(value: unknown): string | Problem<WebhookField> {
   if (name === "") return fail("is empty: give the webhook a name, e.g. \"crm-events\"");
   if (hasLoneSurrogate(name)) return fail(MALFORMED_UNICODE);
   if (CONTROL.test(name) || LINE_SEPARATORS.test(name)) return fail("contains control characters (newlines, tabs...): use one line of printable text");
+  if (MISLEADING.test(name)) return fail(MISLEADING_TEXT);
+  if (/^[\p{Cf}\p{Z}\s]*$/u.test(name)) return fail("holds only invisible characters: give the webhook a name a reader can see, e.g. \"crm-events\"");
   if ([...name].length > MAX_NAME_LENGTH) return fail(`is ${[...name].length} characters long: use at most ${MAX_NAME_LENGTH}`);
   return name;
 }
@@ -115,6 +124,8 @@ function checkDescription(value: unknown): string | null | Problem<WebhookField>
   if (text === "") return null;
   if (hasLoneSurrogate(text)) return fail(MALFORMED_UNICODE);
   if (CONTROL_BUT_WHITESPACE.test(text)) return fail("contains control characters: use printable text (newlines and tabs are fine)");
+  if (MISLEADING.test(text)) return fail(MISLEADING_TEXT);
+  if (containsMarker(text)) return fail("contains a tuco-webhooks ownership marker ([tuco-webhooks ...]): remove it, tuco-webhooks writes and keeps its own");
   if ([...text].length > MAX_DESCRIPTION_LENGTH) return fail(`is ${[...text].length} characters long: use at most ${MAX_DESCRIPTION_LENGTH}`);
   return text;
 }

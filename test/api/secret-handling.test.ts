@@ -118,7 +118,7 @@ describe("a mangled 201 to a create", () => {
     const seal = path.join(dir, "sealed", "crm.age");
     proxy.mangleNextCreate(MANGLED[4][1]);
     const spec = { stack: "prod", key: "crm", name: "crm", url: receiver.url, events: ["message.sent"], seal: { recipients: [age.recipient], path: seal } };
-    const run = await runCli(["apply", "--spec", JSON.stringify(spec), "--json"], { TUCO_API_URL: proxy.url, TUCO_API_KEY: KEY });
+    const run = await runCli(["apply", "--spec", JSON.stringify(spec), "--json"], { TUCO_API_URL: proxy.url, TUCO_API_KEY: KEY, TUCO_STACK_INSTANCE: "secret-handling" });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { action: string; id: string };
     expect(result.action).toBe("created");
@@ -210,7 +210,7 @@ describe("an age identity given where a recipient belongs", () => {
     const identity = ageKeypair().identity.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-1"))!;
     for (const given of [identity, identity.toLowerCase()]) {
       const spec = { stack: "prod", key: "crm", name: "crm", url: receiver.url, events: ["message.sent"], seal: { recipients: [given], path: path.join(dir, "x.age") } };
-      const run = await runCli(["apply", "--spec", JSON.stringify(spec)], { TUCO_API_URL: proxy.url, TUCO_API_KEY: KEY });
+      const run = await runCli(["apply", "--spec", JSON.stringify(spec)], { TUCO_API_URL: proxy.url, TUCO_API_KEY: KEY, TUCO_STACK_INSTANCE: "secret-handling" });
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/seal\.recipients\[0\] is an age SECRET key \(AGE-SECRET-KEY-\.\.\.\): never configure it here/);
       expectNoLeaks([{ label: "age identity", value: given }], [{ name: "stderr", text: run.stderr }, { name: "stdout", text: run.stdout }]);

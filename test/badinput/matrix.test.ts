@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoWebhook, type TucoWebhookProps } from "../../src/cdktf";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { WEBHOOK_TYPE, webhookProvider } from "../../src/pulumi";
-import { parseOwnerTag } from "../../src/webhook/ownership";
+import { readDescription } from "../../src/webhook/ownership";
 import { validateWebhookSpec } from "../../src/webhook/spec";
 import { ABSENT, ACCEPTED, RECIPIENT, SECRET_KEY, badInputs, expectedParts, rowsAt, type BadInput, type Boundary } from "../helpers/bad-input";
 import { assertDistIsFresh } from "../helpers/pulumi-fixtures";
@@ -99,7 +99,7 @@ const SOURCES = ["--spec", "--spec-file", "TUCO_WEBHOOK_SPEC"] as const;
 
 /** Runs `apply` with a spec given one of the three ways. */
 async function applyWith(source: (typeof SOURCES)[number], spec: unknown, key: string): Promise<ProcessRun> {
-  const env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: key };
+  const env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: "badinput" };
   const json = JSON.stringify(spec);
   if (source === "--spec") return runCli(["apply", "--spec", json], env);
   if (source === "TUCO_WEBHOOK_SPEC") return runCli(["apply"], { ...env, TUCO_WEBHOOK_SPEC: json });
@@ -144,7 +144,7 @@ describe("the delete, prune and list flags", () => {
   const cases = rowsAt(ROWS, "flags").flatMap((row) => commandLines(row).map((args) => [`${title(row)}: ${args[0]} ${args.slice(1).map((a) => JSON.stringify(a)).join(" ")}`, row, args] as const));
   test.concurrent.each(cases)("rejects %s", async (_t, row, args) => {
     const key = freshKey();
-    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: "badinput" });
     await expectRejected(run, key, row, "flags");
   });
 });
@@ -203,12 +203,12 @@ describe("inputs that look wrong but are valid", () => {
 
     const key = freshKey();
     const spec = { ...cliSpec(), [a.field]: a.value, seal: { recipients: [RECIPIENT], path: join(scratch, "sealed", `${key}.age`) } };
-    const run = await runCli(["apply", "--spec", JSON.stringify(spec)], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+    const run = await runCli(["apply", "--spec", JSON.stringify(spec)], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: "badinput" });
     expect(run.code, run.stderr).toBe(0);
     const posts = (await requestsOf(control, key)).filter((r) => r.method === "POST");
     expect(posts).toHaveLength(1);
     const sent = posts[0].body as Record<string, unknown>;
-    if (a.field === "description") expect(parseOwnerTag(sent.description as string).description).toEqual(want);
+    if (a.field === "description") expect(readDescription(sent.description as string).description).toEqual(want);
     else expect(sent[a.field]).toEqual(want);
   });
 });
@@ -228,8 +228,12 @@ describe("the whole matrix", () => {
 
   test("sent no request to the API for any bad input", async () => {
     const log = await control.requests();
-    expect(log.filter((r) => r.method !== "POST" && r.method !== "GET")).toEqual([]);
-    // Only the accepted inputs' applies wrote anything: one POST each.
-    expect(log.filter((r) => r.method === "POST")).toHaveLength(ACCEPTED.length);
+    // Only the accepted inputs' applies wrote anything: one POST each (a create), then the PATCH that confirms its marker.
+    const creates = log.filter((r) => r.method === "POST" && r.path === "/api/webhooks");
+    expect(creates).toHaveLength(ACCEPTED.length);
+    const confirms = log.filter((r) => r.method === "PATCH");
+    expect(confirms).toHaveLength(creates.length);
+    for (const c of confirms) expect(c.path).toBe(`/api/webhooks/${/ id=(\w+)\]/.exec(String((c.body as { description?: string }).description))?.[1]}`);
+    expect(log.filter((r) => !["POST", "GET", "PATCH"].includes(r.method))).toEqual([]);
   });
 });

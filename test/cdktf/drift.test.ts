@@ -11,13 +11,15 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { TucoWebhook } from "../../src/cdktf";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import { parseOwnerTag, withOwnerTag } from "../../src/webhook/ownership";
+import { freshInstance, markedStackKey, ownedDescription, readDescription, seedOwned } from "../helpers/markers";
 import { ageDecrypt, ageKeypair } from "../helpers/age";
 import { requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 const API_KEY = `tuco_sk_drift_${crypto.randomBytes(8).toString("hex")}`;
 const STEP_MS = 30_000;
+/** The stack instance, as the provisioners get it from the Terraform state (no state here: drift is told it). */
+const INSTANCE = freshInstance();
 
 let root: string;
 let emulator: RunningEmulator;
@@ -42,7 +44,7 @@ function synth(): string {
 async function byKey(): Promise<Map<string, { id: string; url: string; isActive: boolean }>> {
   const out = new Map<string, { id: string; url: string; isActive: boolean }>();
   for (const w of await client.list()) {
-    const owner = parseOwnerTag(w.description).owner;
+    const owner = markedStackKey(w.description);
     if (owner?.stack === "shop") out.set(owner.key, w);
   }
   return out;
@@ -56,7 +58,7 @@ beforeAll(async () => {
   control = new EmulatorControl(emulator.url);
   client = new TucoClient({ apiKey: API_KEY, apiUrl: emulator.url });
   receiver = await startReceiver();
-  env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: API_KEY };
+  env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: API_KEY, TUCO_STACK_INSTANCE: INSTANCE };
   stackDir = synth();
 });
 
@@ -93,25 +95,25 @@ describe("tuco-webhooks drift", () => {
   test("exits 2 and prints a plan-like diff for changes made outside, and lists owned webhooks no longer declared", { timeout: STEP_MS }, async () => {
     const live = await byKey();
     const crm = live.get("crm")!;
-    await client.update(crm.id, { url: `${receiver.origin}/elsewhere`, isActive: false, description: withOwnerTag("Edited by hand", { stack: "shop", key: "crm" }) });
-    const orphan = await client.create({ url: `${receiver.origin}/old`, events: ["message.sent"], name: "Old", description: withOwnerTag(null, { stack: "shop", key: "old" }) });
+    await client.update(crm.id, { url: `${receiver.origin}/elsewhere`, isActive: false, description: ownedDescription("Edited by hand", { stack: "shop", key: "crm", instance: INSTANCE }, crm.id) });
+    const orphan = { id: await seedOwned(client, { stack: "shop", key: "old", instance: INSTANCE }, { url: `${receiver.origin}/old`, events: ["message.sent"], name: "Old" }) };
     const handMade = await client.create({ url: `${receiver.origin}/hand`, events: ["message.sent"], name: "CRM" });
-    const otherStack = await client.create({ url: `${receiver.origin}/other`, events: ["message.sent"], name: "CRM", description: withOwnerTag(null, { stack: "other", key: "crm" }) });
+    const otherStack = { id: await seedOwned(client, { stack: "other", key: "crm", instance: INSTANCE }, { url: `${receiver.origin}/other`, events: ["message.sent"], name: "CRM" }) };
 
     const run = await runCli(["drift", stackDir], env);
     expect(run.code, run.stderr).toBe(2);
     expect(run.stdout).toContain(
       `~ webhook crm (${crm.id}): url "${receiver.origin}/elsewhere" -> "${receiver.origin}/crm", description "Edited by hand" -> "Feeds the CRM", isActive false -> true`,
     );
-    expect(run.stdout).toContain(`- webhook old (${orphan.id}): owned by stack "shop" but no longer declared`);
+    expect(run.stdout).toContain(`- webhook old (${orphan.id}): owned by this stack instance but no longer declared`);
     expect(run.stdout).not.toContain(handMade.id);
     expect(run.stdout).not.toContain(otherStack.id);
-    expect(run.stdout).toMatch(/drift: 1 changed, 0 missing, 1 undeclared, 0 duplicate \(1 in sync\)/);
+    expect(run.stdout).toMatch(/drift: 1 changed, 0 missing, 0 unfinished, 0 in the way, 1 undeclared, 0 duplicate \(1 in sync\)/);
 
     const json = await runCli(["drift", stackDir, "--json"], env);
     expect(json.code).toBe(2);
     const report = JSON.parse(json.stdout);
-    expect(report).toMatchObject({ stack: "shop", inSync: false, fixed: false });
+    expect(report).toMatchObject({ stack: "shop", instance: INSTANCE, inSync: false, fixed: false });
     expect(report.webhooks).toContainEqual({
       key: "crm",
       status: "drifted",
@@ -127,13 +129,13 @@ describe("tuco-webhooks drift", () => {
 
   test("--fix patches the drifted webhook back in place, deletes the undeclared one, and leaves others' alone", { timeout: STEP_MS }, async () => {
     const crmId = (await byKey()).get("crm")!.id;
-    const others = (await client.list()).filter((w) => parseOwnerTag(w.description).owner?.stack !== "shop");
+    const others = (await client.list()).filter((w) => markedStackKey(w.description)?.stack !== "shop");
     const run = await runCli(["drift", stackDir, "--fix"], env);
     expect(run.code, run.stderr).toBe(0);
     const live = await byKey();
     expect([...live.keys()].sort()).toEqual(["alerts", "crm"]);
     expect(live.get("crm")).toMatchObject({ id: crmId, url: `${receiver.origin}/crm`, isActive: true });
-    expect(parseOwnerTag((await client.get(crmId)).description).description).toBe("Feeds the CRM");
+    expect(readDescription((await client.get(crmId)).description).description).toBe("Feeds the CRM");
     for (const w of others) expect((await client.get(w.id)).updatedAt).toBe(w.updatedAt);
     expect((await runCli(["drift", stackDir], env)).code).toBe(0);
   });

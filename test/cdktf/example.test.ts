@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
-import { parseOwnerTag } from "../../src/webhook/ownership";
+import { markedStackKey } from "../helpers/markers";
 import { TerraformWorkspace, compileCdktfExample } from "../helpers/terraform";
 import { ageDecrypt, ageKeypair } from "../helpers/age";
 import { requireBuiltCli, run, runCli } from "../helpers/process";
@@ -68,8 +68,8 @@ describe("examples/cdktf", () => {
     await ws.init(run.stackDir, { env });
     await ws.apply(run.stackDir, { env });
 
-    const owned = (await client.list()).filter((w) => parseOwnerTag(w.description).owner?.stack === "webhooks-prod");
-    expect(owned.map((w) => parseOwnerTag(w.description).owner!.key).sort()).toEqual(["billing/failures", "crm", "replies"]);
+    const owned = (await client.list()).filter((w) => markedStackKey(w.description)?.stack === "webhooks-prod");
+    expect(owned.map((w) => markedStackKey(w.description)!.key).sort()).toEqual(["billing/failures", "crm", "replies"]);
     expect(owned.find((w) => w.name === "crm-events")).toMatchObject({ url: `${receiver.origin}/tuco/crm`, isActive: true });
     // Sealed where the default puts them: <working directory at synth>/sealed-secrets/<stack>/<key>.age.
     expect(ageDecrypt(path.join(ws.root, "sealed-secrets/webhooks-prod/billing/failures.age"), age.identityFile).length).toBeGreaterThan(16);
@@ -79,6 +79,6 @@ describe("examples/cdktf", () => {
     expect((await ws.plan(run.stackDir, { env })).code).toBe(0);
 
     await ws.destroy(run.stackDir, { env });
-    expect((await client.list()).filter((w) => parseOwnerTag(w.description).owner?.stack === "webhooks-prod")).toEqual([]);
+    expect((await client.list()).filter((w) => markedStackKey(w.description)?.stack === "webhooks-prod")).toEqual([]);
   });
 });

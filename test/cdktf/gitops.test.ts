@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
-import { parseOwnerTag } from "../../src/webhook/ownership";
+import { markedStackKey } from "../helpers/markers";
 import { TerraformWorkspace, compileCdktfExample } from "../helpers/terraform";
 import { ageDecrypt, ageKeypair } from "../helpers/age";
 import { requireBuiltCli, run, type ProcessRun } from "../helpers/process";
@@ -70,7 +70,7 @@ describe("examples/gitops/pipeline.sh", () => {
   });
 
   test("drift exits 2 on a change made by hand and DRIFT_FIX=1 puts it back", { timeout: 60_000 }, async () => {
-    const crm = (await client.list()).find((w) => parseOwnerTag(w.description).owner?.key === "crm")!;
+    const crm = (await client.list()).find((w) => markedStackKey(w.description)?.key === "crm")!;
     await client.update(crm.id, { isActive: false });
     const drift = await stage("drift");
     expect(drift.code).toBe(2);
@@ -79,6 +79,6 @@ describe("examples/gitops/pipeline.sh", () => {
     expect(fix.code, fix.stderr).toBe(0);
     expect((await client.get(crm.id)).isActive).toBe(true);
     await ws.destroy(path.join(ws.root, "cdktf.out/stacks/webhooks-prod"), { env: { TUCO_API_URL: emulator.url, TUCO_API_KEY: API_KEY } });
-    expect((await client.list()).filter((w) => parseOwnerTag(w.description).owner?.stack === "webhooks-prod")).toEqual([]);
+    expect((await client.list()).filter((w) => markedStackKey(w.description)?.stack === "webhooks-prod")).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), "tuco-tamper-"));
   emulator = await startEmulator({ port: 0 });
   control = new EmulatorControl(emulator.url);
-  env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: API_KEY };
+  env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: API_KEY, TUCO_STACK_INSTANCE: "tampered" };
   const app = new App({ outdir: path.join(root, "cdktf.out") });
   const stack = new TerraformStack(app, "shop");
   const common = { recipients: [RECIPIENT], resourceType: "null_resource" as const, healthCheck: "skip" as const };
@@ -47,7 +47,7 @@ beforeAll(async () => {
   app.synth();
   pristine = JSON.parse(fs.readFileSync(path.join(root, "cdktf.out", "stacks", "shop", "cdk.tf.json"), "utf8"));
   LEDGER = Object.keys(resources(pristine)).find((n) => n.startsWith("team_ledger"))!;
-  expect(Object.keys(resources(pristine)).sort()).toEqual(["TucoWebhooksPrune", "crm", LEDGER].sort());
+  expect(Object.keys(resources(pristine)).sort()).toEqual(["TucoWebhooksInstance", "TucoWebhooksPrune", "crm", LEDGER].sort());
 });
 
 afterAll(async () => {
@@ -86,7 +86,7 @@ const TAMPERS: readonly Tamper[] = [
   ["a typo'd field", (d) => editSpec(crm(d), "both", (s) => (s.healthcheck = "warn")), ["resource.null_resource.crm", 'unknown field "healthcheck"']],
   ["a recipient with a broken checksum", (d) => editSpec(crm(d), "both", (s) => (o(s.seal).recipients = [`${RECIPIENT.slice(0, -1)}q`])), ["resource.null_resource.crm", "seal.recipients[0]", "is not a valid X25519 age recipient"]],
   ["a seal path with a newline", (d) => editSpec(crm(d), "both", (s) => (o(s.seal).path = "/tmp/crm\n.age")), ["resource.null_resource.crm", 'seal.path "/tmp/crm\\n.age" contains control characters']],
-  ["a hand-written ownership marker", (d) => editSpec(crm(d), "both", (s) => (s.description = "x\n\n[tuco-webhooks stack=other key=crm]")), ["resource.null_resource.crm", "ends with a tuco-webhooks ownership marker"]],
+  ["a hand-written ownership marker", (d) => editSpec(crm(d), "both", (s) => (s.description = "x\n\n[tuco-webhooks stack=other key=crm]")), ["resource.null_resource.crm", "contains a tuco-webhooks ownership marker"]],
   ["a stack name that cannot be a marker", (d) => editSpec(crm(d), "both", (s) => (s.stack = "my shop")), ["resource.null_resource.crm", 'stack "my shop" cannot mark webhook ownership']],
   ["a trigger that is not JSON", (d) => (o(crm(d).triggers).tuco_webhook = "{url: nope"), ["resource.null_resource.crm trigger tuco_webhook is not valid JSON"]],
   ["a trigger that is not a string", (d) => (o(crm(d).triggers).tuco_webhook = 42), ["resource.null_resource.crm trigger tuco_webhook 42 is not a string"]],
@@ -114,6 +114,12 @@ const TAMPERS: readonly Tamper[] = [
     command(ledger, 1, (c) => c.replace("--stack 'shop'", "--stack 'other'"));
   }, ["declares webhooks of several stacks (", "other"]],
   ["a resource that is not an object", (d) => (resources(d).crm = "crm"), ["resource.null_resource.crm is not an object"]],
+  ["the stack instance trigger pointed at another resource", (d) => (o(crm(d).triggers).tuco_instance = "${null_resource.elsewhere.id}"), ["resource.null_resource.crm", "trigger tuco_instance", "must be \"${null_resource.TucoWebhooksInstance.id}\""]],
+  ["the stack instance given to apply as a fixed value", (d) => (o(exec(crm(d), 0).environment).TUCO_STACK_INSTANCE = "someone-else"), ["resource.null_resource.crm", "create-time provisioner environment must be", "${self.triggers.tuco_instance}"]],
+  ["the stack instance left out of the destroy command", (d) => delete exec(crm(d), 1).environment, ["resource.null_resource.crm", "destroy-time provisioner environment must be"]],
+  ["the prune resource's stack instance pointed elsewhere", (d) => (o(prune(d).triggers).tuco_instance = "other"), ["resource.null_resource.TucoWebhooksPrune", "trigger tuco_instance"]],
+  ["the stack instance output removed", (d) => delete d.output, ["the stack has no output tuco_webhooks_instance naming its instance resource"]],
+  ["the stack instance output pointed at a webhook resource", (d) => (o(o(d.output).tuco_webhooks_instance).value = "${null_resource.crm.id}"), ["output.tuco_webhooks_instance", "must be the id of the stack's instance resource"]],
   ["resources that are not an object", (d) => (d.resource = []), ['"resource" [] is not an object']],
 ];
 

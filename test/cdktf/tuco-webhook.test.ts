@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 import { describe, expect, test } from "vitest";
 import { RECIPIENTS_CONTEXT, TucoWebhook, TucoWebhookPrune, tucoCliPath, type TucoWebhookProps, type TucoWebhookResourceType } from "../../src/cdktf";
 import { readSynthesizedStack } from "../../src/cdktf/synthesized-stack";
+import { x25519Recipient } from "../helpers/age";
 import { expectNoLeaks } from "../helpers/secret-scan";
 
 const RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
@@ -51,7 +52,10 @@ describe.each(["null_resource", "terraform_data"] as const)("TucoWebhook as %s",
     const { create, destroy } = commands(webhook);
     expect(create.command).toBe(`node '${cli}' apply`);
     expect(destroy.command).toBe(`node '${cli}' delete --stack 'shop' --key 'crm'`);
-    expect(Object.keys(create.environment!)).toEqual(["TUCO_WEBHOOK_SPEC"]);
+    // Both provisioners read the stack instance from their own trigger, which Terraform fills from the state.
+    const self = `\${self.${type === "null_resource" ? "triggers" : "triggers_replace"}.tuco_instance}`;
+    expect(create.environment).toEqual({ TUCO_WEBHOOK_SPEC: expect.any(String), TUCO_STACK_INSTANCE: self });
+    expect(destroy.environment).toEqual({ TUCO_STACK_INSTANCE: self });
     expect(JSON.parse(create.environment!.TUCO_WEBHOOK_SPEC)).toEqual({
       stack: "shop",
       key: "crm",
@@ -77,8 +81,20 @@ describe.each(["null_resource", "terraform_data"] as const)("TucoWebhook as %s",
     const { doc } = synth(type);
     const webhook = doc.resource[type].crm;
     const triggers = triggersOf(type, webhook);
-    expect(Object.keys(triggers)).toEqual(["tuco_webhook"]);
+    expect(Object.keys(triggers).sort()).toEqual(["tuco_instance", "tuco_webhook"]);
     expect(triggers.tuco_webhook).toBe(commands(webhook).create.environment!.TUCO_WEBHOOK_SPEC);
+    expect(triggers.tuco_instance).toBe(`\${${type}.TucoWebhooksInstance.id}`);
+  });
+
+  test("adds one stack instance resource, plain, whose id is the stack output tuco_webhooks_instance", () => {
+    const { doc } = synth(type, (stack) => {
+      new TucoWebhook(stack, "crm", { ...base, resourceType: type });
+      new TucoWebhook(stack, "alerts", { ...base, resourceType: type });
+    });
+    const instance = doc.resource[type].TucoWebhooksInstance;
+    expect(Object.keys(instance).filter((k) => k !== "//")).toEqual([]);
+    expect((doc as unknown as { output: Record<string, unknown> }).output.tuco_webhooks_instance).toMatchObject({ value: `\${${type}.TucoWebhooksInstance.id}` });
+    for (const name of ["crm", "alerts", "TucoWebhooksPrune"]) expect(triggersOf(type, doc.resource[type][name]).tuco_instance, name).toBe(`\${${type}.TucoWebhooksInstance.id}`);
   });
 
   test("never writes an API key or a secret into the synthesized JSON, even when the environment holds one", () => {
@@ -107,19 +123,25 @@ describe.each(["null_resource", "terraform_data"] as const)("TucoWebhook as %s",
     const { create, destroy } = commands(prune);
     expect(create.command).toBe(`node '${tucoCliPath()}' prune --stack 'shop' --keep 'billing/ledger,crm'`);
     expect(destroy.command).toBe(`node '${tucoCliPath()}' prune --stack 'shop' --keep ''`);
-    const webhookNames = Object.keys(resources).filter((n) => n !== "TucoWebhooksPrune");
+    const webhookNames = Object.keys(resources).filter((n) => n !== "TucoWebhooksPrune" && n !== "TucoWebhooksInstance");
     expect(webhookNames).toHaveLength(2);
     expect((prune.depends_on as string[]).sort()).toEqual(webhookNames.map((n) => `${type}.${n}`).sort());
   });
 });
 
 describe("TucoWebhook synthesis", () => {
-  test("synthesizes the same commands for null_resource and terraform_data", () => {
+  test("synthesizes the same commands and declaration for null_resource and terraform_data", () => {
     const a = synth("null_resource").doc.resource.null_resource;
     const b = synth("terraform_data").doc.resource.terraform_data;
-    expect(a.crm.provisioner).toEqual(b.crm.provisioner);
-    expect(a.TucoWebhooksPrune.provisioner).toEqual(b.TucoWebhooksPrune.provisioner);
-    expect(a.crm.triggers).toEqual(b.crm.triggers_replace);
+    for (const name of ["crm", "TucoWebhooksPrune"]) {
+      const [x, y] = [commands(a[name]), commands(b[name])];
+      expect(x.create.command).toBe(y.create.command);
+      expect(x.destroy.command).toBe(y.destroy.command);
+      // Only where each type keeps its triggers differs: self.triggers vs self.triggers_replace.
+      expect(x.create.environment?.TUCO_STACK_INSTANCE).toBe("${self.triggers.tuco_instance}");
+      expect(y.create.environment?.TUCO_STACK_INSTANCE).toBe("${self.triggers_replace.tuco_instance}");
+    }
+    expect((a.crm.triggers as Record<string, string>).tuco_webhook).toEqual((b.crm.triggers_replace as Record<string, string>).tuco_webhook);
   });
 
   test("defaults to null_resource", () => {
@@ -222,10 +244,46 @@ describe("TucoWebhook synthesis", () => {
     );
   });
 
-  test("rejects a description that already carries an ownership marker", () => {
+  test("rejects a description that carries an ownership marker anywhere", () => {
+    for (const description of ["Copied\n\n[tuco-webhooks stack=other key=crm]", "[tuco-webhooks stack=other key=crm instance=x id=y] then text", "half [tuco-webhooks marker"]) {
+      expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, description })), description).toThrow(/description .* contains a tuco-webhooks ownership marker/);
+    }
+  });
+
+  test("rejects two webhooks sealing their secrets to the same file", () => {
     expect(() =>
-      synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, description: "Copied\n\n[tuco-webhooks stack=other key=crm]" })),
-    ).toThrow(/description ends with a tuco-webhooks ownership marker/);
+      synth("terraform_data", (s) => {
+        new TucoWebhook(s, "crm", { ...base, sealedSecretPath: "secrets/one.age" });
+        new TucoWebhook(s, "ledger", { ...base, sealedSecretPath: "./secrets/../secrets/one.age" });
+      }),
+    ).toThrow(/Invalid webhook "shop\/ledger": sealedSecretPath ".*secrets\/one\.age" is also where "shop\/crm" seals its secret/);
+  });
+
+  test("keeps the default sealed-secret path inside sealed-secrets/<stack>/ whatever the construct ids", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "..");
+    const hook = new TucoWebhook(new Construct(new Construct(stack, ".."), "."), "..", { ...base, resourceType: "terraform_data" });
+    expect(hook.sealedSecretPath.startsWith(path.resolve("sealed-secrets", "_") + path.sep)).toBe(true);
+    expect(path.relative(path.resolve("sealed-secrets"), hook.sealedSecretPath).split(path.sep)).not.toContain("..");
+  });
+
+  test("rejects a declaration too large for a provisioner's environment, naming the limit", () => {
+    const many = Array.from({ length: 2200 }, () => RECIPIENT);
+    // Recipients are de-duplicated: 2200 copies of one key, the longest description and a long path still fit.
+    expect(() =>
+      synth("terraform_data", (s) =>
+        new TucoWebhook(s, "crm", { ...base, recipients: many, description: "d".repeat(1000), sealedSecretPath: `${"p".repeat(200)}/`.repeat(19) + "x.age" }),
+      ),
+    ).not.toThrow();
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, recipients: Array.from({ length: 2200 }, (_, i) => x25519Recipient("", i)) }))).toThrow(
+      /declaration .* bytes as the provisioner's TUCO_WEBHOOK_SPEC, more than one environment variable can carry \(131072 bytes on Linux, MAX_ARG_STRLEN\)/,
+    );
+  });
+
+  test("writes adoptId into the declaration, and refuses a bad one", () => {
+    const { doc } = synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, resourceType: "terraform_data", adoptId: "6b0e9b2be970db2161b0146c" }));
+    expect(JSON.parse(triggersOf("terraform_data", doc.resource.terraform_data.crm).tuco_webhook).adoptId).toBe("6b0e9b2be970db2161b0146c");
+    expect(() => synth("terraform_data", (s) => new TucoWebhook(s, "crm", { ...base, adoptId: "not an id" }))).toThrow(/adoptId "not an id" is not a webhook id/);
   });
 
   test("rejects two constructs whose sanitized paths give the same key", () => {

@@ -9,7 +9,13 @@ import { freshKey, listWebhooks, requestsOf, seedWebhook, writes } from "./helpe
 import { ageDecrypt, ageKeypair, requireAgeBinary, type AgeKeypair } from "../helpers/age";
 import { type ProcessRun, requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
+import { freshInstance, ownedDescription, seedOwned } from "../helpers/markers";
 import { expectNoLeaks } from "../helpers/secret-scan";
+import { TucoClient } from "../../src/api/client";
+
+/** The stack instance the provisioners would get from Terraform's state. */
+const INSTANCE = freshInstance();
+const owner = (key: string) => ({ stack: "prod", key, instance: INSTANCE });
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -49,7 +55,7 @@ function specFor(name: string, overrides: Record<string, unknown> = {}) {
 }
 
 function apply(apiKey: string, spec: unknown, extra: string[] = []): Promise<ProcessRun> {
-  return runCli(["apply", "--spec", JSON.stringify(spec), "--json", ...extra], { TUCO_API_URL: emulator.url, TUCO_API_KEY: apiKey });
+  return runCli(["apply", "--spec", JSON.stringify(spec), "--json", ...extra], { TUCO_API_URL: emulator.url, TUCO_API_KEY: apiKey, TUCO_STACK_INSTANCE: INSTANCE });
 }
 
 /** Asserts that no output or argv of a run shows the secret or the API key, in plain text or encoded (test/helpers/secret-scan.ts). */
@@ -76,7 +82,8 @@ describe("apply", () => {
 
     const [live] = await listWebhooks(emulator.url, key);
     expect(live.id).toBe(result.id);
-    expect(live.description).toBe("CRM sync\n\n[tuco-webhooks stack=prod key=crm]");
+    // Confirmed: the marker names this stack instance and the webhook's own id.
+    expect(live.description).toBe(ownedDescription("CRM sync", owner("crm"), result.id));
 
     // The sealed file opens with the real age CLI, and holds the very secret Tuco signs pings with.
     expect((await stat(spec.seal.path)).mode & 0o777).toBe(0o600);
@@ -115,7 +122,7 @@ describe("apply", () => {
         [{ url: other.url }, "url", { url: other.url }],
         [{ url: other.url, events: ["message.failed", "message.sent"] }, "events", { events: ["message.failed", "message.sent"] }],
         [{ url: other.url, events: ["message.failed", "message.sent"], isActive: false }, "isActive", { isActive: false }],
-        [{ url: other.url, events: ["message.sent", "message.failed"], isActive: false, description: "second" }, "description", { description: "second\n\n[tuco-webhooks stack=prod key=billing]" }],
+        [{ url: other.url, events: ["message.sent", "message.failed"], isActive: false, description: "second" }, "description", { description: ownedDescription("second", owner("billing"), created.id) }],
       ];
       for (const [change, field, patchBody] of steps) {
         const before = (await requestsOf(control, key)).length;
@@ -127,7 +134,7 @@ describe("apply", () => {
         expect(log[0].body).toEqual(patchBody);
       }
       const [live] = await listWebhooks(emulator.url, key);
-      expect(live).toMatchObject({ id: created.id, url: other.url, isActive: false, description: "second\n\n[tuco-webhooks stack=prod key=billing]" });
+      expect(live).toMatchObject({ id: created.id, url: other.url, isActive: false, description: ownedDescription("second", owner("billing"), created.id) });
       // Same webhook, same secret: the sealed file still opens to the secret that signs the pings.
       const ping = other.received.at(-1)!;
       expect(createHmac("sha256", secretBefore).update(ping.rawBody).digest("hex")).toBe(ping.signature);
@@ -144,12 +151,12 @@ describe("apply", () => {
   test("reads the spec from TUCO_WEBHOOK_SPEC and from --spec-file", async () => {
     const key = freshKey();
     const spec = specFor("from-env");
-    const env = await runCli(["apply", "--json"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_WEBHOOK_SPEC: JSON.stringify(spec) });
+    const env = await runCli(["apply", "--json"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: INSTANCE, TUCO_WEBHOOK_SPEC: JSON.stringify(spec) });
     expect(env.code, env.stderr).toBe(0);
     expect(JSON.parse(env.stdout).action).toBe("created");
     const file = join(dir, "spec.json");
     await writeFile(file, JSON.stringify(spec));
-    const fromFile = await runCli(["apply", "--spec-file", file, "--json"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+    const fromFile = await runCli(["apply", "--spec-file", file, "--json"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: INSTANCE });
     expect(fromFile.code, fromFile.stderr).toBe(0);
     expect(JSON.parse(fromFile.stdout).action).toBe("unchanged");
   });
@@ -180,7 +187,7 @@ describe("apply", () => {
       [{ seal: { recipients: [alice.recipient] } }, /seal\.path undefined is missing/],
       [{ seal: { recipients: [alice.recipient], path: dir } }, /seal\.path .* is a directory/],
       [{ healthcheck: "skip" }, /unknown field "healthcheck"/],
-      [{ description: "x\n\n[tuco-webhooks stack=a key=b]" }, /ends with a tuco-webhooks ownership marker/],
+      [{ description: "x\n\n[tuco-webhooks stack=a key=b]" }, /description .* contains a tuco-webhooks ownership marker/],
     ];
     for (const [override, message] of cases) {
       const run = await apply(key, specFor("bad", override));
@@ -188,11 +195,11 @@ describe("apply", () => {
       expect(run.stderr).toMatch(message);
       expect(run.stderr.trim().split("\n")).toHaveLength(1);
     }
-    const notJson = await runCli(["apply", "--spec", "{nope"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+    const notJson = await runCli(["apply", "--spec", "{nope"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: INSTANCE });
     expect(notJson.stderr).toMatch(/--spec is not valid JSON/);
-    const none = await runCli(["apply"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+    const none = await runCli(["apply"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: INSTANCE });
     expect(none.stderr).toMatch(/no spec given: pass --spec JSON or --spec-file PATH, or set TUCO_WEBHOOK_SPEC/);
-    const unknownFlag = await runCli(["apply", "--spek", "{}"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key });
+    const unknownFlag = await runCli(["apply", "--spek", "{}"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: INSTANCE });
     expect(unknownFlag.stderr).toMatch(/unknown flag --spek/);
     expect(await requestsOf(control, key)).toEqual([]);
   });
@@ -287,19 +294,19 @@ describe("apply", () => {
     expect(log).toEqual(["POST", "DELETE"]);
   });
 
-  test("keeps the oldest of duplicate webhooks carrying the same marker and deletes the others", async () => {
+  test("of webhooks owning one key, keeps the one whose secret the sealed file holds and deletes the others, never an unmarked look-alike", async () => {
     const key = freshKey();
     const spec = specFor("dup");
-    const tag = "[tuco-webhooks stack=prod key=dup]";
-    const ids = [];
-    for (let i = 0; i < 3; i++) ids.push(await seedWebhook(emulator.url, key, { url: receiver.url, events: ["message.sent"], name: "dup", description: tag }));
+    const sealed = JSON.parse((await apply(key, spec)).stdout).id;
+    const client = new TucoClient({ apiUrl: emulator.url, apiKey: key });
+    const twins = [await seedOwned(client, owner("dup"), { url: receiver.url, events: ["message.sent"], name: "dup" }), await seedOwned(client, owner("dup"), { url: receiver.url, events: ["message.sent"], name: "dup" })];
+    await client.close();
     const untagged = await seedWebhook(emulator.url, key, { url: receiver.url, events: ["message.sent"], name: "dup" });
-    const oldest = [...(await listWebhooks(emulator.url, key))].filter((w) => w.id !== untagged).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || (a.id < b.id ? -1 : 1))[0].id;
     const run = await apply(key, spec);
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ action: "unchanged", id: oldest });
-    expect(run.stderr.match(/deleted duplicate webhook/g)).toHaveLength(2);
-    expect((await listWebhooks(emulator.url, key)).map((w) => w.id).sort()).toEqual([oldest, untagged].sort());
+    expect(JSON.parse(run.stdout)).toMatchObject({ action: "unchanged", id: sealed });
+    for (const twin of twins) expect(run.stderr).toContain(`deleted duplicate webhook ${twin}`);
+    expect((await listWebhooks(emulator.url, key)).map((w) => w.id).sort()).toEqual([sealed, untagged].sort());
   });
 
   test("recovers a create whose answer was lost: one webhook, and the sealed secret is the one Tuco signs with", async () => {
@@ -321,7 +328,7 @@ describe("apply", () => {
     }
   });
 
-  test("fails when pausing a new webhook fails, but keeps its sealed secret; re-applying finishes the job", async () => {
+  test("fails when confirming (and pausing) a new webhook fails, keeping its sealed secret; re-applying confirms that same webhook", async () => {
     const key = freshKey();
     const spec = specFor("paused", { isActive: false });
     await control.addFault({ kind: "status", method: "PATCH", path: "/api/webhooks/*", status: 400, times: 1 });
@@ -332,15 +339,19 @@ describe("apply", () => {
       await control.clearFaults();
     }
     expect(first.code).toBe(1);
-    expect(first.stderr).toMatch(/was created, but pausing it \(isActive: false\) failed.*Apply again to finish/);
+    expect(first.stderr).toMatch(/was created and its secret sealed to .*, but confirming it failed: .*the next apply confirms it when it finds/);
     const [created] = await listWebhooks(emulator.url, key);
     expect(created.isActive).toBe(true);
+    expect(created.description).toMatch(/pending=/);
     const secret = ageDecrypt(spec.seal.path, alice.identityFile);
     expect(secret.length).toBeGreaterThan(0);
 
     const second = await apply(key, spec);
     expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(new RegExp(`finishing an interrupted create: webhook ${created.id} was never confirmed, but its secret is sealed in`));
     expect(JSON.parse(second.stdout)).toMatchObject({ action: "updated", id: created.id, changed: ["isActive"] });
-    expect((await listWebhooks(emulator.url, key))[0].isActive).toBe(false);
+    const [live] = await listWebhooks(emulator.url, key);
+    expect(live).toMatchObject({ id: created.id, isActive: false, description: ownedDescription(null, owner("paused"), created.id) });
+    expect(ageDecrypt(spec.seal.path, alice.identityFile)).toBe(secret);
   });
 });

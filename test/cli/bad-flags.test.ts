@@ -155,7 +155,7 @@ describe("every subcommand, given bad flags or files", () => {
     const key = freshKey();
     const args = rawArgs.map((a) => (a === "RECIPIENT" ? recipient : a));
     const before = readdirSync(at("out"));
-    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, ...extra?.env }, { stdin: extra?.stdin });
+    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: "bad-flags", ...extra?.env }, { stdin: extra?.stdin });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toBe("");
     const lines = run.stderr.trim().split("\n");

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
+import { TucoClient } from "../../src/api/client";
 import { freshKey, listWebhooks, requestsOf, seedWebhook, writes } from "./helpers";
+import { freshInstance, ownedDescription, seedOwned } from "../helpers/markers";
 import { requireBuiltCli, runCli } from "../helpers/process";
+
+const INSTANCE = freshInstance();
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -17,26 +21,44 @@ afterAll(async () => {
 
 const URL = "https://hooks.example.com/tuco";
 
-/** A workspace shared with a hand-made webhook and another stack's, all named like ours. */
+/**
+ * A workspace where this stack instance's webhooks (prod/crm, prod/billing, prod/old) stand among
+ * look-alikes it must never touch: hand-made ones named like ours, a copy of our crm marker on a
+ * hand-made webhook, a typed marker, another Terraform state's instance of stack prod, a 0.1
+ * marker, another stack's, all named like ours.
+ */
 async function crowdedWorkspace() {
   const key = freshKey();
-  const seed = (name: string, description?: string) => seedWebhook(emulator.url, key, { url: URL, events: ["message.sent"], name, ...(description ? { description } : {}) });
-  const ids = {
-    crm: await seed("crm", "ours\n\n[tuco-webhooks stack=prod key=crm]"),
-    billing: await seed("billing", "[tuco-webhooks stack=prod key=billing]"),
-    old: await seed("old", "[tuco-webhooks stack=prod key=old]"),
-    handMadeCrm: await seed("crm"),
-    handMadeLookalike: await seed("crm", "looks like [tuco-webhooks stack=prod key=crm] but is not the last line\nreally"),
-    stagingCrm: await seed("crm", "[tuco-webhooks stack=staging key=crm]"),
-    prodPrefixed: await seed("old", "[tuco-webhooks stack=prod2 key=old]"),
-  };
-  return { key, ids, env: { TUCO_API_URL: emulator.url, TUCO_API_KEY: key } };
+  const client = new TucoClient({ apiUrl: emulator.url, apiKey: key });
+  const body = (name: string, description?: string) => ({ url: URL, events: ["message.sent"], name, ...(description ? { description } : {}) });
+  const seed = (name: string, description?: string) => seedWebhook(emulator.url, key, body(name, description));
+  const ours = (k: string, description?: string) => seedOwned(client, { stack: "prod", key: k, instance: INSTANCE }, body(k, description));
+  try {
+    const crm = await ours("crm", "ours");
+    const ids = {
+      crm,
+      billing: await ours("billing"),
+      old: await ours("old"),
+      handMadeCrm: await seed("crm"),
+      copiedMarker: await seed("crm", ownedDescription("copied from crm", { stack: "prod", key: "crm", instance: INSTANCE }, crm)),
+      typedMarker: await seed("old", `[tuco-webhooks stack=prod key=old instance=${INSTANCE} id=0123456789abcdef01234567]`),
+      otherInstanceOld: await seedOwned(client, { stack: "prod", key: "old", instance: "another-state" }, body("old")),
+      legacyOld: await seed("old", "[tuco-webhooks stack=prod key=old]"),
+      stagingCrm: await seedOwned(client, { stack: "staging", key: "crm", instance: INSTANCE }, body("crm")),
+    };
+    return { key, ids, env: { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: INSTANCE } };
+  } finally {
+    await client.close();
+  }
 }
+
+/** The seeded webhooks this stack instance does not own. */
+const notOurs = (seeded: Record<string, string>) => Object.entries(seeded).filter(([k]) => !["crm", "billing", "old"].includes(k)).map(([, id]) => id);
 
 const ids = async (key: string) => (await listWebhooks(emulator.url, key)).map((w) => w.id).sort();
 
 describe("delete", () => {
-  test("deletes only the webhook marked with that stack and key; re-running is a no-op success", async () => {
+  test("deletes only this instance's webhook for that stack and key, never a copied marker; re-running is a no-op success", async () => {
     const { key, ids: seeded, env } = await crowdedWorkspace();
     const run = await runCli(["delete", "--stack", "prod", "--key", "crm", "--json"], env);
     expect(run.code, run.stderr).toBe(0);
@@ -64,7 +86,7 @@ describe("delete", () => {
 
   test("rejects incomplete or mixed selectors before any API request", async () => {
     const key = freshKey();
-    const env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: key };
+    const env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: INSTANCE };
     const cases: [string[], RegExp][] = [
       [[], /nothing to delete: pass --stack S --key K, or --id ID/],
       [["--stack", "prod"], /--stack given without --key/],
@@ -83,7 +105,7 @@ describe("delete", () => {
 });
 
 describe("prune", () => {
-  test("deletes the stack's webhooks whose keys are not kept, never hand-made or other stacks' ones; re-running is a no-op", async () => {
+  test("deletes the instance's webhooks whose keys are not kept, never hand-made, copied, typed, 0.1, other instances' or other stacks' ones; re-running is a no-op", async () => {
     const { key, ids: seeded, env } = await crowdedWorkspace();
     const run = await runCli(["prune", "--stack", "prod", "--keep", "crm,billing", "--json"], env);
     expect(run.code, run.stderr).toBe(0);
@@ -100,17 +122,18 @@ describe("prune", () => {
     expect(writes((await requestsOf(control, key)).slice(before))).toEqual([]);
   });
 
-  test("deletes every webhook of the stack with --keep \"\" and nothing else", async () => {
+  test("deletes every webhook of the stack instance with --keep \"\" and nothing else", async () => {
     const { key, ids: seeded, env } = await crowdedWorkspace();
     const run = await runCli(["prune", "--stack", "prod", "--keep", "", "--json"], env);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).deleted.map((d: { key: string }) => d.key).sort()).toEqual(["billing", "crm", "old"]);
-    expect(await ids(key)).toEqual([seeded.handMadeCrm, seeded.handMadeLookalike, seeded.stagingCrm, seeded.prodPrefixed].sort());
+    expect(run.stderr).toMatch(/stack prod is being destroyed/);
+    expect(await ids(key)).toEqual(notOurs(seeded).sort());
   });
 
   test("rejects a missing --keep or --stack before any API request", async () => {
     const key = freshKey();
-    const env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: key };
+    const env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: INSTANCE };
     const noKeep = await runCli(["prune", "--stack", "prod"], env);
     expect(noKeep.code).toBe(1);
     expect(noKeep.stderr).toMatch(/--keep is missing: .*--keep "" deletes every webhook of the stack/);
@@ -123,17 +146,25 @@ describe("prune", () => {
 });
 
 describe("list", () => {
-  test("lists webhooks with their owner and the user's description, filtered by stack", async () => {
+  test("lists webhooks with their owner, what their marker proves and the user's description, filtered by stack", async () => {
     const { ids: seeded, env } = await crowdedWorkspace();
     const all = JSON.parse((await runCli(["list", "--json"], env)).stdout).webhooks;
-    expect(all).toHaveLength(7);
-    const crm = all.find((w: { id: string }) => w.id === seeded.crm);
-    expect(crm).toMatchObject({ name: "crm", url: URL, events: ["message.sent"], isActive: true, failureCount: 0, description: "ours", owner: { stack: "prod", key: "crm" } });
-    expect(all.find((w: { id: string }) => w.id === seeded.handMadeCrm).owner).toBeNull();
+    expect(all).toHaveLength(Object.keys(seeded).length);
+    const row = (name: keyof typeof seeded) => all.find((w: { id: string }) => w.id === seeded[name]);
+    expect(row("crm")).toMatchObject({ name: "crm", url: URL, events: ["message.sent"], isActive: true, failureCount: 0, description: "ours", owner: { tool: "cdktf", stack: "prod", key: "crm", instance: INSTANCE }, claim: "owned" });
+    expect(row("handMadeCrm")).toMatchObject({ owner: null, claim: "none" });
+    expect(row("copiedMarker")).toMatchObject({ description: "copied from crm", claim: "copy" });
+    expect(row("typedMarker")).toMatchObject({ claim: "copy" });
+    expect(row("legacyOld")).toMatchObject({ owner: { tool: "legacy", stack: "prod", key: "old" }, claim: "legacy" });
     const prod = JSON.parse((await runCli(["list", "--stack", "prod", "--json"], env)).stdout).webhooks;
-    expect(prod.map((w: { id: string }) => w.id).sort()).toEqual([seeded.crm, seeded.billing, seeded.old].sort());
+    expect(prod.map((w: { id: string }) => w.id).sort()).toEqual([seeded.crm, seeded.billing, seeded.old, seeded.copiedMarker, seeded.typedMarker, seeded.otherInstanceOld, seeded.legacyOld].sort());
     const text = await runCli(["list"], env);
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain("prod/crm");
+    expect(text.stdout).toContain(`prod/crm@${INSTANCE}`);
+    expect(text.stdout).toContain(`prod/crm@${INSTANCE} (copied marker)`);
+    // Columns line up: every row's second column starts where the header's does.
+    const lines = text.stdout.trimEnd().split("\n");
+    const at = lines[0].indexOf("OWNER");
+    for (const line of lines.slice(1)) expect(line[at - 1] === " " && line[at] !== " ", line).toBe(true);
   });
 });

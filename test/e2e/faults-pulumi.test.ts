@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { WEBHOOK_TYPE, webhookProvider } from "../../src/pulumi";
 import { checkTucoSignature } from "../../src/receiver/signature";
+import { readDescription } from "../../src/webhook/ownership";
 import { listWebhooks } from "../cli/helpers";
 import { assertDistIsFresh } from "../helpers/pulumi-fixtures";
 import { outputsOf, ProviderCallError, serializeProvider, startPulumiHost, urnOf, type Props, type PulumiHost } from "../helpers/pulumi-host";
@@ -110,13 +111,17 @@ async function expectApiMatchesState(state: Map<string, StateEntry>, receiver: T
   for (const [name, entry] of state) {
     const w = live.find((l) => l.id === entry.id)!;
     const outs = outputsOf(entry.properties);
-    expect({ name: w.name, url: w.url, description: w.description }, name).toEqual({ name: outs.name, url: outs.url, description: outs.description });
+    const { description, marker } = readDescription(w.description);
+    expect({ name: w.name, url: w.url, description }, name).toEqual({ name: outs.name, url: outs.url, description: outs.description });
+    // The webhook is this resource's: its confirmed marker names its own id.
+    expect(marker, `${name}: marker`).toMatchObject({ owner: { tool: "pulumi" }, id: entry.id });
   }
   const deliveries = await control.fireEvent(KEY, "message.sent");
   expect(deliveries.map((d) => d.webhookId).sort()).toEqual([...state.values()].map((e) => e.id).sort());
   for (const [name, entry] of state) {
     const url = String(outputsOf(entry.properties).url);
-    const event = receiver.received.filter((r) => `${receiver.url.replace(/\/hooks\/tuco$/, "")}${r.path}` === url).at(-1);
+    // The event, not a health-check ping that a retried check may still deliver late (pings carry data.test).
+    const event = receiver.received.filter((r) => `${receiver.url.replace(/\/hooks\/tuco$/, "")}${r.path}` === url && JSON.parse(r.rawBody).data?.test !== true).at(-1);
     expect(event && JSON.parse(event.rawBody).messageId, `${name}: no event delivered to ${url}`).toBeTruthy();
     expect(checkTucoSignature(event!.rawBody, event!.headers["x-tuco-signature"], String(outputsOf(entry.properties).secret)), name).toEqual({ ok: true });
   }

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import { readDescription } from "../../src/webhook/ownership";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
@@ -132,7 +133,8 @@ describe("examples/pulumi under Pulumi's mocks with the real provider", () => {
     const crm = live.find((w) => w.name === "crm");
     const replies = live.find((w) => w.name === "support-replies");
     expect(live).toHaveLength(2);
-    expect(crm).toMatchObject({ url: crmEndpoint.url, isActive: true, description: "All message events, synced into the CRM" });
+    expect(crm).toMatchObject({ url: crmEndpoint.url, isActive: true });
+    expect(readDescription(crm!.description)).toMatchObject({ description: "All message events, synced into the CRM", marker: { owner: { tool: "pulumi", pulumi: "tuco-webhooks/dev" }, id: crm!.id } });
     expect([...crm!.events].sort()).toEqual(["message.failed", "message.fallback", "message.opened", "message.reply", "message.sent"]);
     expect(replies).toMatchObject({ url: supportEndpoint.url, events: ["message.reply"], isActive: false });
     expect(await settled(program.repliesActive)).toBe(false);

@@ -119,7 +119,7 @@ describe(`${N} webhooks applied in parallel under a limit of ${LIMIT} requests p
       names.map((name) => {
         const spec = { stack: "rate", key: name, name, url: `${receiver.url}/${key}/${name}`, events: ["message.sent"], seal: { recipients: [age.recipient], path: sealedPath(name) } };
         // Exactly what the provisioner runs: `node <cli> apply` with the spec in TUCO_WEBHOOK_SPEC.
-        return runCli(["apply"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_WEBHOOK_SPEC: JSON.stringify(spec) });
+        return runCli(["apply"], { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_WEBHOOK_SPEC: JSON.stringify(spec), TUCO_STACK_INSTANCE: "rate-limit-instance" });
       }),
     );
     const failed = runs.map((r, i) => ({ name: names[i], ...r })).filter((r) => r.code !== 0);

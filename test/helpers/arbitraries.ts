@@ -12,7 +12,8 @@ import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_URL_LENGTH, type WebhookSp
 const textChar = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.,:;!?'\"()[]{}<>/\\|@#$%^&*+=~`") },
   { weight: 2, arbitrary: fc.constantFrom("é", "ü", "ß", "ñ", "ø", "ç", "Ω", "ж", "例", "え", "テ", "日", "本", "中", "ע", "ب", "ह", "ก", "한") },
-  { weight: 1, arbitrary: fc.constantFrom("😀", "🚀", "👩‍💻", "👍🏽", "🇫🇷", "𝔘", "𓀀", "\u200b", "\u200d", "\u0301", "\ufeff", "\u202e") },
+  // Zero-width joiners and combining marks are text; zero-width spaces, byte order marks and direction overrides mislead and are refused.
+  { weight: 1, arbitrary: fc.constantFrom("😀", "🚀", "👩‍💻", "👍🏽", "🇫🇷", "𝔘", "𓀀", "\u200d", "\u0301") },
   { weight: 1, arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }) },
 );
 
@@ -33,10 +34,10 @@ export const descriptionArb: fc.Arbitrary<string | null | undefined> = fc.oneof(
 );
 
 const idnLabel = fc.string({ unit: fc.constantFrom(..."abcxyz09", "é", "ü", "ß", "ñ", "例", "え", "テ", "ж", "日", "本"), minLength: 1, maxLength: 12 });
-/** Hosts Tuco can deliver to over https: DNS names, IDN names, IPv4 and IPv6 literals. */
+/** Hosts Tuco can deliver to over https: DNS names, IDN names (in their punycode form: the model refuses look-alike letters), IPv4 and IPv6 literals. */
 const publicHost = fc.oneof(
   fc.domain(),
-  fc.tuple(idnLabel, fc.constantFrom("example", "テスト", "bücher", "xn--bcher-kva"), fc.constantFrom("com", "jp", "de", "рф", "中国")).map((p) => p.join(".")),
+  fc.tuple(idnLabel, fc.constantFrom("example", "テスト", "bücher", "xn--bcher-kva"), fc.constantFrom("com", "jp", "de", "рф", "中国")).map((p) => new URL(`https://${p.join(".")}/`).hostname),
   fc.constantFrom("93.184.216.34", "[2001:db8::1]", "[2606:4700::6810:84e5]", "1.1.1.1"),
 );
 /** Loopback hosts, the only ones plain http:// may use. */
@@ -44,7 +45,7 @@ const loopbackHost = fc.constantFrom("localhost", "127.0.0.1", "127.255.0.9", "[
 
 const pathChar = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCXYZ0123456789-._~!$&'()*+,;=:@%") },
-  { weight: 1, arbitrary: fc.constantFrom("é", "例", "😀", "ж", "%20", "%2F", "%E2%9C%93") },
+  { weight: 1, arbitrary: fc.constantFrom("%C3%A9", "%E4%BE%8B", "%F0%9F%98%80", "%D0%B6", "%20", "%2F", "%E2%9C%93") },
 );
 const segment = fc.string({ unit: pathChar, maxLength: 12 });
 const queryPart = fc.string({ unit: fc.oneof(pathChar, fc.constantFrom("/", "?", "=")), maxLength: 12 });

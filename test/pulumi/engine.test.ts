@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { PartialApplyError, changedFields, check, diff } from "../../src/pulumi/provider-runtime";
+import { formatMarker } from "../../src/webhook/ownership";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const state = { url: "https://hooks.example.com/tuco", events: ["message.reply", "message.sent"], name: "crm", description: null, isActive: true, healthCheck: "fail" };
@@ -20,9 +21,18 @@ describe("the Webhook engine's check", () => {
 });
 
 describe("the Webhook engine's diff", () => {
+  const owner = { pulumi: "proj/dev", resource: "0123456789abcdef" };
+  const marked = { ...state, owner, ownerMarker: formatMarker({ owner: { tool: "pulumi", ...owner }, id: "id" }) };
+
   it("finds no change when only event order, duplicates or an empty description differ", async () => {
     expect(changedFields(state, { ...state, events: ["message.sent", "message.reply", "message.sent"], description: "" })).toEqual([]);
-    expect(await diff("id", state, { ...state })).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(await diff("id", marked, { ...state, owner })).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("reports a change when the webhook's marker is not this resource's own: removed or edited in the Tuco app, or naming another id", async () => {
+    for (const ownerMarker of ["", "[tuco-webhooks stack=shop key=crm]", formatMarker({ owner: { tool: "pulumi", ...owner }, id: "other" })]) {
+      expect(await diff("id", { ...marked, ownerMarker }, { ...state, owner }), ownerMarker).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    }
   });
 
   it("reports each changed field in order and never asks for a replacement", async () => {

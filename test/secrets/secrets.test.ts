@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openSealedSecret, parseIdentityFile, parseRecipients, sealSecret, writeSealedFile } from "../../src/secrets";
-import { ageDecrypt, ageEncrypt, ageKeypair, requireAgeBinary } from "../helpers/age";
+import { ageDecrypt, ageEncrypt, ageKeypair, requireAgeBinary, x25519Recipient } from "../helpers/age";
 
 let dir: string;
 beforeAll(async () => {
@@ -62,6 +62,29 @@ describe("sealSecret", () => {
     expect(() => parseRecipients(["age1pq1abc"])).toThrow(/not an X25519 age recipient/);
     expect(() => parseRecipients(["hello"])).toThrow(/not a valid X25519 age recipient/);
     expect(() => parseRecipients("nope" as unknown as string[])).toThrow(/not a valid/);
+  });
+
+  test("accepts every X25519 key age-keygen makes, also those whose data starts like the post-quantum and tag prefixes", async () => {
+    // About one key in a thousand starts "age1pq" and one in 32 000 "age1tag": real age takes them as X25519 recipients.
+    for (const start of ["pq", "tag", "tagpq", "pqq"]) {
+      const recipient = x25519Recipient(start);
+      expect(recipient.startsWith(`age1${start}`)).toBe(true);
+      expect(parseRecipients([recipient]), recipient).toEqual([recipient]);
+      expect(ageEncrypt("whsec_prefix", [recipient], join(dir, `${start}.age`))).toBe(join(dir, `${start}.age`));
+      expect(await sealSecret("whsec_sealed", [recipient])).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----/);
+    }
+    // And a real key pair of that kind seals and opens: drawn until one turns up (about a thousand draws).
+    const age = await import("age-encryption");
+    let pair: { identity: string; recipient: string } | undefined;
+    for (let i = 0; i < 20_000 && !pair; i++) {
+      const identity = await age.generateX25519Identity();
+      const recipient = await age.identityToRecipient(identity);
+      if (recipient.startsWith("age1pq")) pair = { identity, recipient };
+    }
+    expect(pair, "no age1pq key in 20 000 draws").toBeDefined();
+    const path = await writeSealedFile(join(dir, "pq-sealed.age"), await sealSecret("whsec_pq", [pair!.recipient]));
+    await writeIdentity(join(dir, "pq-key.txt"), pair!.identity);
+    expect(ageDecrypt(path, join(dir, "pq-key.txt"))).toBe("whsec_pq");
   });
 
   test("parses a recipients file with comments, commas and blank lines and drops duplicates", () => {

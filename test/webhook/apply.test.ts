@@ -15,7 +15,8 @@ import { loadAge } from "../../src/secrets/seal";
 import { WebhookApplyError, applyDeclaration } from "../../src/webhook/apply";
 import { checkDeclaration, type WebhookDeclaration } from "../../src/webhook/declaration";
 import { checkDrift, fixDrift } from "../../src/webhook/drift";
-import { parseOwnerTag, withOwnerTag } from "../../src/webhook/ownership";
+import { markedStackKey } from "../../src/webhook/ownership";
+import { freshInstance, ownedDescription, seedOwned } from "../helpers/markers";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 let emulator: RunningEmulator;
@@ -26,6 +27,7 @@ let identity: string;
 let recipient: string;
 const dir = mkdtempSync(join(tmpdir(), "tuco-apply-"));
 const KEY = "tuco_sk_apply_in_process";
+let instance: string;
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, deliveryTimeoutMs: 1000 });
@@ -46,6 +48,7 @@ beforeEach(async () => {
   receiver.status = 200;
   await client?.close();
   client = new TucoClient({ apiUrl: emulator.url, apiKey: KEY, retry: { minDelayMs: 5, maxDelayMs: 20 } });
+  instance = freshInstance();
 });
 
 function declare(key: string, overrides: Record<string, unknown> = {}): WebhookDeclaration {
@@ -76,46 +79,55 @@ describe("applyDeclaration", () => {
   test("creates the webhook with its marker, seals its secret, health-checks it; again: in sync, health-checked, nothing written", async () => {
     const declaration = declare("crm", { description: "CRM sync" });
     const secrets: string[] = [];
-    const created = await applyDeclaration(client, declaration, { onSecret: (s) => secrets.push(s) });
+    const created = await applyDeclaration(client, declaration, { instance, onSecret: (s) => secrets.push(s) });
     expect(created).toMatchObject({ action: "created", changed: [], sealedSecretPath: declaration.seal.path, lastHealthCheck: { success: true, statusCode: 200 } });
-    expect(await requests()).toEqual(["GET /api/webhooks", "POST /api/webhooks", "POST /api/webhooks/:id/health-check"]);
+    // Created with a pending marker, listed again for a concurrent create, sealed, confirmed, checked.
+    expect(await requests()).toEqual(["GET /api/webhooks", "POST /api/webhooks", "GET /api/webhooks", "PATCH /api/webhooks/:id", "POST /api/webhooks/:id/health-check"]);
     const [live] = await client.list();
-    expect(live.description).toBe(withOwnerTag("CRM sync", declaration.owner));
+    expect(live.description).toBe(ownedDescription("CRM sync", { ...declaration.owner, instance }, created.id));
     expect(secrets).toEqual([await expectSealedSecretSigns(declaration.seal.path)]);
 
     await control.clearRequests();
-    const again = await applyDeclaration(client, declaration);
+    const again = await applyDeclaration(client, declaration, { instance });
     expect(again).toMatchObject({ action: "unchanged", id: created.id, sealedSecretPath: null, lastHealthCheck: { success: true } });
     expect(await requests()).toEqual(["GET /api/webhooks", "POST /api/webhooks/:id/health-check"]);
   });
 
   test("patches only the changed field of the webhook it owns, keeping the marker on a new description", async () => {
-    const first = await applyDeclaration(client, declare("billing"));
+    const first = await applyDeclaration(client, declare("billing"), { instance });
     const secret = await expectSealedSecretSigns(declare("billing").seal.path);
     await control.clearRequests();
-    const changed = await applyDeclaration(client, declare("billing", { description: "ledger", isActive: false }));
+    const changed = await applyDeclaration(client, declare("billing", { description: "ledger", isActive: false }), { instance });
     expect(changed).toMatchObject({ action: "updated", id: first.id, changed: ["description", "isActive"] });
     const patch = (await control.requests()).find((r) => r.method === "PATCH")!;
-    expect(patch.body).toEqual({ description: withOwnerTag("ledger", { stack: "shop", key: "billing" }), isActive: false });
+    expect(patch.body).toEqual({ description: ownedDescription("ledger", { stack: "shop", key: "billing", instance }, first.id), isActive: false });
     await client.healthCheck(first.id);
     expect(await expectSealedSecretSigns(declare("billing").seal.path)).toBe(secret);
   });
 
-  test("deletes duplicates carrying the same marker and keeps the oldest", async () => {
-    const description = withOwnerTag(null, { stack: "shop", key: "dup" });
-    const oldest = await client.create({ url: receiver.url, events: ["message.sent"], name: "dup", description });
-    const twin = await client.create({ url: receiver.url, events: ["message.sent"], name: "dup", description });
+  test("of two webhooks owning one key, keeps the one whose secret the sealed file holds and deletes the other", async () => {
+    const owner = { stack: "shop", key: "dup", instance };
+    const first = await applyDeclaration(client, declare("dup"), { instance });
+    const twin = await seedOwned(client, owner, { url: receiver.url, events: ["message.sent"], name: "dup" });
     const logged: string[] = [];
-    const result = await applyDeclaration(client, declare("dup"), { log: (m) => logged.push(m) });
-    expect(result).toMatchObject({ action: "unchanged", id: oldest.id });
-    expect((await client.list()).map((w) => w.id)).toEqual([oldest.id]);
-    expect(logged.join("\n")).toContain(`deleted duplicate webhook ${twin.id}`);
+    const result = await applyDeclaration(client, declare("dup"), { instance, log: (m) => logged.push(m) });
+    expect(result).toMatchObject({ action: "unchanged", id: first.id });
+    expect((await client.list()).map((w) => w.id)).toEqual([first.id]);
+    expect(logged.join("\n")).toContain(`deleted duplicate webhook ${twin}`);
+  });
+
+  test("refuses to choose between two webhooks owning one key when no sealed file tells which secret was kept", async () => {
+    const owner = { stack: "shop", key: "twins", instance };
+    const a = await seedOwned(client, owner, { url: receiver.url, events: ["message.sent"], name: "twins" });
+    const b = await seedOwned(client, owner, { url: receiver.url, events: ["message.sent"], name: "twins" });
+    await expect(applyDeclaration(client, declare("twins"), { instance })).rejects.toThrow(new RegExp(`2 webhooks carry the confirmed marker of stack shop key twins: .*${a}.*${b}.*Delete the ones whose secret`, "s"));
+    expect((await client.list()).map((w) => w.id).sort()).toEqual([a, b].sort());
   });
 
   test("rolls a create back when its health-check fails under \"fail\": no webhook, no sealed file, and the error says so", async () => {
     receiver.status = 500;
     const declaration = declare("broken");
-    await expect(applyDeclaration(client, declaration)).rejects.toThrow(/Health-check of webhook \w+ failed: .* Rolled back: webhook \w+ was deleted and .* removed\. Re-applying is safe\./);
+    await expect(applyDeclaration(client, declaration, { instance })).rejects.toThrow(/Health-check of webhook \w+ failed: .* Rolled back: webhook \w+ was deleted and .* removed\. Re-applying is safe\./);
     expect(await client.list()).toEqual([]);
     expect(existsSync(declaration.seal.path)).toBe(false);
   });
@@ -124,7 +136,7 @@ describe("applyDeclaration", () => {
     const blocked = join(dir, "a-file");
     writeFileSync(blocked, "in the way");
     const declaration = { ...declare("unsealable"), seal: { recipients: [recipient], path: join(blocked, "crm.age") } };
-    const err = await applyDeclaration(client, declaration).catch((e: unknown) => e);
+    const err = await applyDeclaration(client, declaration, { instance }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WebhookApplyError);
     expect((err as Error).message).toMatch(/sealing the secret of webhook \w+ to .* failed .*the webhook was deleted again so nothing is orphaned/);
     expect(await client.list()).toEqual([]);
@@ -135,20 +147,20 @@ describe("checkDrift and fixDrift", () => {
   test("find a field changed in the app, an undeclared webhook and a missing one, and put all three back", async () => {
     const crm = declare("crm");
     const ledger = declare("ledger");
-    const { id } = await applyDeclaration(client, crm);
+    const { id } = await applyDeclaration(client, crm, { instance });
     await client.update(id, { url: "https://elsewhere.example.com/hook" });
-    const stray = await client.create({ url: receiver.url, events: ["message.sent"], name: "old", description: withOwnerTag(null, { stack: "shop", key: "old" }) });
+    const stray = await seedOwned(client, { stack: "shop", key: "old", instance }, { url: receiver.url, events: ["message.sent"], name: "old" });
 
-    const report = await checkDrift(client, "shop", [crm, ledger]);
+    const report = await checkDrift(client, "shop", instance, [crm, ledger]);
     expect(report.inSync).toBe(false);
     expect(report.webhooks.map((e) => `${e.key}:${e.status}`)).toEqual(["crm:drifted", "ledger:missing", "old:undeclared"]);
     expect(report.webhooks[0].changes).toEqual([{ field: "url", live: "https://elsewhere.example.com/hook", declared: receiver.url }]);
 
-    await fixDrift(client, [crm, ledger], report);
-    expect((await checkDrift(client, "shop", [crm, ledger])).inSync).toBe(true);
+    await fixDrift(client, [crm, ledger], report, { instance });
+    expect((await checkDrift(client, "shop", instance, [crm, ledger])).inSync).toBe(true);
     const live = await client.list();
-    expect(live.find((w) => w.id === stray.id)).toBeUndefined();
-    const created = live.find((w) => parseOwnerTag(w.description).owner?.key === "ledger")!;
+    expect(live.find((w) => w.id === stray)).toBeUndefined();
+    const created = live.find((w) => markedStackKey(w.description)?.key === "ledger")!;
     await client.healthCheck(created.id);
     await expectSealedSecretSigns(ledger.seal.path);
   });

@@ -38,6 +38,7 @@ describe("checkDeclaration", () => {
       spec: { url: "https://hooks.example.com/tuco", events: ["message.reply", "message.sent"], name: "crm events", description: null, isActive: true },
       healthCheck: "fail",
       seal: { recipients: [RECIPIENT], path: resolve("sealed/crm.age") },
+      adoptId: null,
     });
   });
 
@@ -47,7 +48,7 @@ describe("checkDeclaration", () => {
     );
     expect(problems.map((p) => p.field)).toEqual(["extra", "stack", "key", "url", "healthCheck", "seal.recipients[0]", "seal.path"]);
     const messages = problems.map((p) => p.message);
-    expect(messages[0]).toBe('unknown field "extra": remove or fix (known: stack, key, name, url, events, description, isActive, healthCheck, seal)');
+    expect(messages[0]).toBe('unknown field "extra": remove or fix (known: stack, key, name, url, events, description, isActive, healthCheck, seal, adoptId)');
     expect(messages[1]).toBe('stack "my stack" cannot mark webhook ownership: use 1-200 characters of A-Z a-z 0-9 . _ / -');
     expect(messages[3]).toMatch(/^url "http:\/\/hooks.example.com" uses plain http:\/\/ .*use https:\/\//);
     expect(messages[4]).toMatch(/^healthCheck "loud" is not a policy: use "fail", "warn" or "skip"/);
@@ -66,10 +67,10 @@ describe("checkDeclaration", () => {
     expect(problemsOf([1, 2])).toEqual([{ field: "declaration", value: [1, 2], message: 'must be a JSON object like {"stack":"prod","key":"crm","name":...}, got [1,2]' }]);
   });
 
-  test("refuses a description that already carries an ownership marker, and a missing seal", () => {
-    const problems = problemsOf(wire({ description: "copied\n\n[tuco-webhooks stack=other key=crm]", seal: undefined }));
+  test("refuses a description that carries an ownership marker anywhere, and a missing seal", () => {
+    const problems = problemsOf(wire({ description: "copied [tuco-webhooks stack=other key=crm] here", seal: undefined }));
     expect(problems.map((p) => p.field)).toEqual(["description", "seal"]);
-    expect(problems[0].message).toMatch(/^description ends with a tuco-webhooks ownership marker \(\[tuco-webhooks stack=other key=crm\]\): remove that line/);
+    expect(problems[0].message).toMatch(/^description ".*" contains a tuco-webhooks ownership marker \(\[tuco-webhooks \.\.\.\]\): remove it/);
     expect(problems[1].message).toMatch(/^seal is missing: add "seal": .*seal\.recipients is empty/);
   });
 

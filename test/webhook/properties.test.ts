@@ -12,7 +12,7 @@ import { WEBHOOK_EVENTS } from "../../src/api/types";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
 import { diffWebhook } from "../../src/webhook/diff";
 import { createWebhook, reconcileWebhook } from "../../src/webhook/lifecycle";
-import { parseOwnerTag, withOwnerTag } from "../../src/webhook/ownership";
+import { makeCreateNonce, readDescription, withMarker } from "../../src/webhook/ownership";
 import { showValue } from "../../src/private/text";
 import { parseWebhookSpec, validateWebhookSpec, type WebhookSpec } from "../../src/webhook/spec";
 import { ownerPartArb, specInputArb } from "../helpers/arbitraries";
@@ -124,10 +124,11 @@ describe("the emulator accepts every valid spec (properties, through the real HT
   it("accepts the description apply sends (the user's, then the ownership marker) and reads back the same owner and text", async () => {
     await fc.assert(
       fc.asyncProperty(validSpecs, ownerPartArb, ownerPartArb, async (spec, stack, key) => {
-        const tagged = { ...spec, description: withOwnerTag(spec.description, { stack, key }) };
+        const marker = { owner: { tool: "cdktf" as const, stack, key, instance: "instance-1" }, pending: makeCreateNonce() };
+        const tagged = { ...spec, description: withMarker(spec.description, marker) };
         const { webhook } = await createWebhook(client, tagged);
         const live = await client.get(webhook.id);
-        expect(parseOwnerTag(live.description)).toEqual({ description: spec.description, owner: { stack, key } });
+        expect(readDescription(live.description)).toEqual({ description: spec.description, marker, unreadable: false });
         expect(diffWebhook(tagged, live).changed).toEqual([]);
       }),
       { numRuns: 60 },

@@ -1,25 +1,26 @@
-import { checkDeclaration } from "../../webhook/declaration";
+import { DECLARATION_ENV, checkDeclaration } from "../../webhook/declaration";
 import { describeProblems } from "../../webhook/problems";
 import { applyDeclaration } from "../../webhook/apply";
-import { apiEnvironmentHelp, clientFromEnv, defineCommand } from "../command";
+import { INSTANCE_HELP, apiEnvironmentHelp, clientFromEnv, defineCommand, instanceFrom } from "../command";
 import { readInputFile } from "../files";
 import { UsageError, parseFlags } from "../flags";
 import { printJson, printText, withhold } from "../output";
 
 const HELP = `
-Usage: tuco-webhooks apply [--spec JSON | --spec-file PATH] [--json]
+Usage: tuco-webhooks apply [--spec JSON | --spec-file PATH] [--instance ID] [--json]
 
-Creates or updates the one webhook a stack declares under a key, seals its one-time secret
-with age, and health-checks it (under its policy, also when nothing changed). Safe to re-run:
-in sync means no change to the webhook.
+Creates or updates the one webhook a stack instance declares under a key, seals its one-time
+secret with age, and health-checks it (under its policy, also when nothing changed). Safe to
+re-run, and safe to stop at any instant: in sync means no change to the webhook.
 
 Input (one of):
   --spec JSON         the spec as a JSON string
   --spec-file PATH    a file holding the spec JSON (at most 1 MiB)
   (neither)           the spec JSON from the environment variable TUCO_WEBHOOK_SPEC
+${INSTANCE_HELP}
 Output:
   --json              print one JSON document on stdout:
-                      {"action":"created"|"updated"|"unchanged","id","changed":[fields],
+                      {"action":"created"|"updated"|"unchanged"|"adopted","id","changed":[fields],
                        "lastHealthCheck":{success,skipped,statusCode,error,checkedAt},
                        "sealedSecretPath": absolute path | null}
 
@@ -27,12 +28,17 @@ Spec JSON:
   {"stack": "prod", "key": "crm", "name": "crm-events", "url": "https://hooks.example.com/tuco",
    "events": ["message.sent"], "description": null, "isActive": true,
    "healthCheck": "fail" | "warn" | "skip",          (default "fail")
-   "seal": {"recipients": ["age1..."], "path": "secrets/crm.age"}}
+   "seal": {"recipients": ["age1..."], "path": "secrets/crm.age"},
+   "adoptId": "<id>"}                                  (optional: take over this webhook)
 
-The webhook is found by its ownership marker (the last line of its description:
-[tuco-webhooks stack=<stack> key=<key>]). Found: only differing fields are patched. Not found:
-it is created, its secret is sealed to seal.path at once (mode 0600), then health-checked;
-a failed health-check under "fail" deletes it and the sealed file again (re-apply is safe).
+The webhook is found by its ownership marker in its description:
+[tuco-webhooks stack=<stack> key=<key> instance=<instance> id=<its own id>]. Found: only differing
+fields are patched. Not found: it is created with a marker that says "pending", its secret is
+sealed to seal.path (mode 0600, flushed to disk), the marker is confirmed, then it is
+health-checked; a failed health-check under "fail" deletes it and the sealed file again. A
+pending webhook left by a stopped run is deleted and created again. A webhook that is not this
+instance's but names this stack and key, or an unmarked one with the same url and name, is never
+duplicated: apply fails naming it and how to adopt it.
 
 ${apiEnvironmentHelp(true)}
 Exit codes: 0 done, 1 error. Re-running is always safe: it finds the webhook by its marker and
@@ -56,16 +62,16 @@ async function readSpecText(values: { spec?: string; "spec-file"?: string }): Pr
     if (text.trim() === "") throw new UsageError(`--spec-file ${JSON.stringify(path)} holds only whitespace: ${SPEC_FIX}`);
     return { text, source: `--spec-file ${JSON.stringify(path)}` };
   }
-  const env = process.env.TUCO_WEBHOOK_SPEC;
+  const env = process.env[DECLARATION_ENV];
   if (env === undefined) {
-    throw new UsageError("no spec given: pass --spec JSON or --spec-file PATH, or set TUCO_WEBHOOK_SPEC to the spec JSON");
+    throw new UsageError(`no spec given: pass --spec JSON or --spec-file PATH, or set ${DECLARATION_ENV} to the spec JSON`);
   }
-  if (env.trim() === "") throw new UsageError(`TUCO_WEBHOOK_SPEC is set but empty: set it to the spec JSON, or pass --spec JSON or --spec-file PATH`);
-  return { text: env, source: "TUCO_WEBHOOK_SPEC" };
+  if (env.trim() === "") throw new UsageError(`${DECLARATION_ENV} is set but empty: set it to the spec JSON, or pass --spec JSON or --spec-file PATH`);
+  return { text: env, source: DECLARATION_ENV };
 }
 
 export const command = defineCommand("apply", "create or update one webhook, seal its secret, health-check it", HELP, async (args, log) => {
-  const { values } = parseFlags("apply", args, { spec: { type: "string" }, "spec-file": { type: "string" }, json: { type: "boolean" } });
+  const { values } = parseFlags("apply", args, { spec: { type: "string" }, "spec-file": { type: "string" }, instance: { type: "string" }, json: { type: "boolean" } });
   const { text, source } = await readSpecText(values);
   let input: unknown;
   try {
@@ -80,8 +86,9 @@ export const command = defineCommand("apply", "create or update one webhook, sea
     throw new UsageError(first.field === "declaration" ? `spec (${source}) ${first.message}` : `invalid spec (${source}): ${describeProblems(checked.problems)}`);
   }
   const client = clientFromEnv(log);
+  const instance = instanceFrom(values.instance);
   try {
-    const result = await applyDeclaration(client, checked.value, { log, onSecret: withhold });
+    const result = await applyDeclaration(client, checked.value, { instance, log, onSecret: withhold });
     if (values.json) printJson(result);
     else printText(`${result.action} ${result.id}${result.changed.length ? ` (${result.changed.join(", ")})` : ""}${result.sealedSecretPath ? `; secret sealed to ${result.sealedSecretPath}` : ""}`);
     return 0;

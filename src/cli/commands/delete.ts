@@ -2,18 +2,20 @@ import { deleteWebhook } from "../../webhook/lifecycle";
 import { checkOwnerPart } from "../../webhook/ownership";
 import { deleteOwned } from "../../webhook/prune";
 import { checkWebhookId } from "../../webhook/spec";
-import { apiEnvironmentHelp, clientFromEnv, defineCommand } from "../command";
+import { INSTANCE_HELP, apiEnvironmentHelp, clientFromEnv, defineCommand, instanceFrom } from "../command";
 import { UsageError, parseFlags } from "../flags";
 import { printJson, printText } from "../output";
 
 const HELP = `
-Usage: tuco-webhooks delete (--stack S --key K | --id ID) [--json]
+Usage: tuco-webhooks delete (--stack S --key K [--instance ID] | --id ID) [--json]
 
-Deletes the webhook(s) whose ownership marker is exactly stack=S key=K, or the webhook with
-that id (whatever its marker: for manual clean-up). Nothing there, or already deleted, is
-success. Safe to re-run.
+Deletes the webhook(s) a stack instance owns under key K (its confirmed webhook, and a create of
+it that never finished), or the webhook with that id (whatever its marker: for manual clean-up).
+Another instance's webhooks, copies of the marker and unmarked webhooks are never touched.
+Nothing there, or already deleted, is success. Safe to re-run.
 
   --stack S --key K   the owner, as in the apply spec
+${INSTANCE_HELP}
   --id ID             one webhook id
   --json              print {"deleted":[{"id","name"}],"alreadyGone":boolean} on stdout
 
@@ -28,11 +30,11 @@ export interface DeleteResult {
 }
 
 export const command = defineCommand("delete", "delete the webhook(s) of one owner (stack + key) or one id", HELP, async (args, log) => {
-  const { values } = parseFlags("delete", args, { stack: { type: "string" }, key: { type: "string" }, id: { type: "string" }, json: { type: "boolean" } });
+  const { values } = parseFlags("delete", args, { stack: { type: "string" }, key: { type: "string" }, instance: { type: "string" }, id: { type: "string" }, json: { type: "boolean" } });
   const byOwner = values.stack !== undefined || values.key !== undefined;
   if (byOwner && values.id !== undefined) throw new UsageError("--id and --stack/--key were both given: pass --stack S --key K, or --id ID");
   if (!byOwner && values.id === undefined) throw new UsageError("nothing to delete: pass --stack S --key K, or --id ID");
-  let owner: { stack: string; key: string } | undefined;
+  let owner: { stack: string; key: string; instance: string } | undefined;
   let id: string | undefined;
   if (byOwner) {
     if (values.stack === undefined) throw new UsageError("--key given without --stack: pass both --stack S --key K");
@@ -41,8 +43,9 @@ export const command = defineCommand("delete", "delete the webhook(s) of one own
     const key = checkOwnerPart("key", values.key, "--key");
     const problem = stack.problems[0] ?? key.problems[0];
     if (problem) throw new UsageError(problem.message);
-    owner = { stack: values.stack, key: values.key };
+    owner = { stack: values.stack, key: values.key, instance: instanceFrom(values.instance) };
   } else {
+    if (values.instance !== undefined) throw new UsageError("--instance goes with --stack and --key: --id deletes that one webhook whatever its marker");
     const checked = checkWebhookId("--id", values.id);
     if (checked.value === undefined) throw new UsageError(checked.problems[0].message);
     id = checked.value;
@@ -53,7 +56,7 @@ export const command = defineCommand("delete", "delete the webhook(s) of one own
   try {
     if (owner) {
       const deleted = (await deleteOwned(client, owner, log)).map(({ id: deletedId, name }) => ({ id: deletedId, name }));
-      if (deleted.length === 0) log(`no webhook marked stack=${owner.stack} key=${owner.key}: already gone`);
+      if (deleted.length === 0) log(`no webhook of stack ${owner.stack} key ${owner.key} instance ${owner.instance}: already gone`);
       result = { deleted, alreadyGone: deleted.length === 0 };
     } else if ((await deleteWebhook(client, id!)) === "deleted") {
       log(`deleted webhook ${id}`);

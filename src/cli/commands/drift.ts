@@ -1,81 +1,135 @@
-import { readSynthesizedStack } from "../../cdktf/synthesized-stack";
+import { spawnSync } from "node:child_process";
+import { readSynthesizedStack, type SynthesizedStack } from "../../cdktf/synthesized-stack";
+import { quoteUntrusted, showId } from "../../private/text";
 import { checkDrift, fixDrift, type DriftEntry, type DriftReport } from "../../webhook/drift";
-import { apiEnvironmentHelp, clientFromEnv, defineCommand } from "../command";
+import { checkInstance } from "../../webhook/ownership";
+import { INSTANCE_ENV, apiEnvironmentHelp, clientFromEnv, defineCommand } from "../command";
 import { UsageError, parseFlags } from "../flags";
 import { printJson, printText, withhold } from "../output";
 
 const HELP = `
-Usage: tuco-webhooks drift <cdktf.out/stacks/NAME | .../cdk.tf.json> [--fix] [--json]
+Usage: tuco-webhooks drift <cdktf.out/stacks/NAME | .../cdk.tf.json> [--instance ID] [--fix] [--json]
 
 Compares the webhooks a synthesized CDKTF stack declares (TucoWebhook constructs) with the live
-webhooks that carry the stack's ownership marker ([tuco-webhooks stack=<stack> key=<key>], the
-last line of their description). Terraform's own plan cannot see changes made outside Terraform
-to these webhooks: run this in the pipeline before or after terraform apply.
+webhooks its instance owns: those whose ownership marker names the stack, the key, the instance
+and the webhook's own id ([tuco-webhooks stack=S key=K instance=I id=ID]). Terraform's own plan
+cannot see changes made outside Terraform to these webhooks: run this in the pipeline.
 
-Checked per declared webhook: url, events, isActive, name, description (the part before the marker).
-Also listed: webhooks the stack owns but no longer declares, declared ones missing in Tuco, and
-several live webhooks carrying the same marker. Webhooks without the stack's marker are never read
-as the stack's and never touched.
+The stack instance is the id of the stack's instance resource in its Terraform state: --instance
+ID, else ${INSTANCE_ENV}, else read with \`terraform output -json\` in the stack's folder
+(terraform on PATH, the folder initialized). A stack never applied has no instance and owns nothing.
+
+Checked per declared webhook: url, events, isActive, name, description (the user's text around the
+marker). Also listed: webhooks the instance owns but no longer declares, creates that never
+finished (their secret was never sealed), several webhooks owning one key, and, for a declared
+webhook the instance does not own, what is in the way: another instance's or a 0.1 marker for the
+same key, a copied marker, or an unmarked webhook with the same url and name.
 
 Output (stdout), one line per difference, like a plan:
   ~ webhook <key> (<id>): url "<live>" -> "<declared>", isActive false -> true
-  - webhook <key> (<id>): owned by stack "<stack>" but no longer declared
+  - webhook <key> (<id>): owned by this stack instance but no longer declared
   + webhook <key>: declared but missing
-  - webhook <key> (<id>): duplicate (the oldest, <id>, is kept)
+  + webhook <key> (<id>): a create that never finished (its secret was never sealed): apply replaces it
+  ! webhook <key> (<id>): in the way: <why>; adopt it or change the declaration
+  - webhook <key> (<id>): duplicate
   --json              print one JSON document instead:
-                      {"stack","file","inSync",webhooks:[{"key","status":"in-sync"|"drifted"|"missing"|
-                       "undeclared"|"duplicate","id","changes":[{"field","live","declared"}]}],"fixed"}
-  --fix               put the live state back: PATCH drifted webhooks, delete undeclared ones and
-                      duplicates, create missing ones exactly like \`apply\` (sealing the new secret).
+                      {"stack","instance","file","inSync",webhooks:[{"key","status":"in-sync"|"drifted"|
+                       "missing"|"unfinished"|"in-the-way"|"undeclared"|"duplicate","id",
+                       "changes":[{"field","live","declared"}]}],"fixed"}
+  --fix               put the live state back: PATCH drifted webhooks, delete undeclared ones, and
+                      settle the others exactly like \`apply\` (create missing ones and seal their
+                      secret, replace unfinished ones, keep the duplicate whose secret is sealed
+                      here); a webhook in the way is never duplicated: --fix fails naming it.
 
 ${apiEnvironmentHelp(true)}
 Exit codes: 0 in sync (or everything fixed with --fix), 2 drift found, 1 error (bad file, API failure).
 `;
 
+/** A value from the declaration or the API, quoted for a line of the report. */
 function show(value: unknown): string {
-  return JSON.stringify(value);
+  return typeof value === "string" ? quoteUntrusted(value) : JSON.stringify(value);
 }
 
 /** The plan-like text of a report: one line per difference, then a summary line. */
 export function formatDrift(report: DriftReport): string {
   const lines: string[] = [];
   for (const e of report.webhooks) {
-    if (e.status === "drifted") lines.push(`~ webhook ${e.key} (${e.id}): ${e.changes.map((c) => `${c.field} ${show(c.live)} -> ${show(c.declared)}`).join(", ")}`);
+    const id = e.id === null ? "" : ` (${showId(e.id)})`;
+    if (e.status === "drifted") lines.push(`~ webhook ${e.key}${id}: ${e.changes.map((c) => `${c.field} ${show(c.live)} -> ${show(c.declared)}`).join(", ")}`);
     else if (e.status === "missing") lines.push(`+ webhook ${e.key}: declared but missing`);
-    else if (e.status === "undeclared") lines.push(`- webhook ${e.key} (${e.id}): owned by stack "${report.stack}" but no longer declared`);
-    else if (e.status === "duplicate") {
-      const kept = report.webhooks.find((k) => k.key === e.key && k.status !== "duplicate");
-      lines.push(`- webhook ${e.key} (${e.id}): duplicate (the oldest, ${kept?.id}, is kept)`);
-    }
+    else if (e.status === "unfinished") lines.push(`+ webhook ${e.key}${id}: a create that never finished (its secret was never sealed): apply replaces it`);
+    else if (e.status === "in-the-way") lines.push(`! webhook ${e.key}${id}: in the way: not this stack instance's, yet it names this key or has its url and name; adopt it (tuco-webhooks adopt --id ${showId(e.id!)} --stack ${report.stack} --key ${e.key}) or change the declaration`);
+    else if (e.status === "undeclared") lines.push(`- webhook ${e.key}${id}: owned by this stack instance but no longer declared`);
+    else if (e.status === "duplicate") lines.push(`- webhook ${e.key}${id}: duplicate (another webhook owns this key too)`);
   }
   const count = (s: DriftEntry["status"]) => report.webhooks.filter((e) => e.status === s).length;
-  const declared = report.webhooks.filter((e) => e.status !== "undeclared" && e.status !== "duplicate").length;
+  const declared = new Set(report.webhooks.filter((e) => e.status !== "undeclared").map((e) => e.key)).size;
+  const instance = report.instance === undefined ? " (no instance in its Terraform state yet: never applied)" : "";
   lines.push(
     report.inSync
       ? `Stack "${report.stack}": ${declared} webhook${declared === 1 ? "" : "s"} in sync, no drift.`
-      : `Stack "${report.stack}": drift: ${count("drifted")} changed, ${count("missing")} missing, ${count("undeclared")} undeclared, ${count("duplicate")} duplicate (${count("in-sync")} in sync).`,
+      : `Stack "${report.stack}"${instance}: drift: ${count("drifted")} changed, ${count("missing")} missing, ${count("unfinished")} unfinished, ${count("in-the-way")} in the way, ${count("undeclared")} undeclared, ${count("duplicate")} duplicate (${count("in-sync")} in sync).`,
   );
   return lines.join("\n");
 }
 
+/** The stack instance as its Terraform state holds it (`terraform output -json`); undefined when the stack was never applied. */
+function instanceFromState(stack: SynthesizedStack, stackDir: string): string | undefined {
+  const fix = `pass --instance ID or set ${INSTANCE_ENV}`;
+  if (stack.instanceOutput === undefined) throw new UsageError(`${stack.file} declares no stack instance output: synthesize it again with this version of tuco-webhooks, or ${fix}`);
+  // terraform needs the state backend's settings, never the Tuco API key.
+  const { TUCO_API_KEY: _key, ...env } = process.env;
+  const run = spawnSync("terraform", [`-chdir=${stackDir}`, "output", "-json"], { encoding: "utf8", timeout: 120_000, env });
+  if (run.error) {
+    throw new UsageError(`cannot tell which instance of stack ${stack.stack} to check: terraform could not be run to read it from the stack's state (${(run.error as NodeJS.ErrnoException).code ?? run.error.message}): ${fix}`);
+  }
+  if (run.status !== 0) {
+    const why = run.stderr.trim().split("\n").filter((l) => l.trim() !== "").slice(-1)[0] ?? `exit ${run.status}`;
+    throw new UsageError(`cannot tell which instance of stack ${stack.stack} to check: terraform output in ${stackDir} failed (${why.trim()}): run terraform init there, or ${fix}`);
+  }
+  let outputs: Record<string, { value?: unknown }>;
+  try {
+    outputs = JSON.parse(run.stdout || "{}") as Record<string, { value?: unknown }>;
+  } catch {
+    throw new UsageError(`cannot tell which instance of stack ${stack.stack} to check: terraform output -json printed no JSON: ${fix}`);
+  }
+  const value = outputs[stack.instanceOutput]?.value;
+  if (value === undefined) return undefined;
+  const checked = checkInstance(value, `output ${stack.instanceOutput}`);
+  if (checked.value === undefined) throw new UsageError(checked.problems[0].message);
+  return checked.value;
+}
+
 export const command = defineCommand("drift", "compare a synthesized CDKTF stack with the live webhooks (exit 2 on drift)", HELP, async (args, log) => {
-  const { values, positionals } = parseFlags("drift", args, { fix: { type: "boolean" }, json: { type: "boolean" } }, true);
+  const { values, positionals } = parseFlags("drift", args, { fix: { type: "boolean" }, instance: { type: "string" }, json: { type: "boolean" } }, true);
   if (positionals.length !== 1) {
     throw new UsageError(`expected one argument, the synthesized stack (cdktf.out/stacks/NAME), got ${positionals.length}: run \`tuco-webhooks drift --help\``);
   }
   const declared = readSynthesizedStack(positionals[0]);
+  const given = values.instance ?? process.env[INSTANCE_ENV];
+  let instance: string | undefined;
+  if (given !== undefined && given !== "") {
+    const checked = checkInstance(given, values.instance !== undefined ? "--instance" : INSTANCE_ENV);
+    if (checked.value === undefined) throw new UsageError(checked.problems[0].message);
+    instance = checked.value;
+  } else {
+    instance = instanceFromState(declared, declared.dir);
+  }
+  if (values.fix && instance === undefined) {
+    throw new UsageError(`stack ${declared.stack} has no instance in its Terraform state yet (never applied): run terraform apply, which creates its webhooks; drift --fix repairs an applied stack`);
+  }
   const client = clientFromEnv(log);
   try {
-    const report = await checkDrift(client, declared.stack, declared.webhooks);
-    const shown = (r: DriftReport) => ({ stack: r.stack, file: declared.file, inSync: r.inSync, webhooks: r.webhooks });
+    const report = await checkDrift(client, declared.stack, instance, declared.webhooks);
+    const shown = (r: DriftReport) => ({ stack: r.stack, instance: r.instance ?? null, file: declared.file, inSync: r.inSync, webhooks: r.webhooks });
     if (report.inSync || !values.fix) {
       if (values.json) printJson({ ...shown(report), fixed: false });
       else printText(formatDrift(report));
       return report.inSync ? 0 : 2;
     }
     if (!values.json) printText(formatDrift(report));
-    await fixDrift(client, declared.webhooks, report, { log, onSecret: withhold });
-    const after = await checkDrift(client, declared.stack, declared.webhooks);
+    await fixDrift(client, declared.webhooks, report, { instance: instance!, log, onSecret: withhold });
+    const after = await checkDrift(client, declared.stack, instance, declared.webhooks);
     if (values.json) printJson({ ...shown(after), fixed: after.inSync, before: shown(report) });
     else printText(after.inSync ? `Fixed: stack "${after.stack}" is in sync.` : `Still drifting after --fix:\n${formatDrift(after)}`);
     return after.inSync ? 0 : 2;

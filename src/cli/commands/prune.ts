@@ -1,20 +1,22 @@
 import { checkOwnerPart } from "../../webhook/ownership";
 import { pruneStack, type RemovedWebhook } from "../../webhook/prune";
-import { apiEnvironmentHelp, clientFromEnv, defineCommand } from "../command";
+import { INSTANCE_HELP, apiEnvironmentHelp, clientFromEnv, defineCommand, instanceFrom } from "../command";
 import { UsageError, parseFlags } from "../flags";
 import { printJson, printText } from "../output";
 
 const HELP = `
-Usage: tuco-webhooks prune --stack S --keep k1,k2,... [--json]
+Usage: tuco-webhooks prune --stack S --keep k1,k2,... [--instance ID] [--json]
 
-Deletes every webhook whose ownership marker says stack=S and whose key is not in the keep
-list: what a stack created but no longer declares. Webhooks without a marker, or marked with
-another stack, are never touched, whatever their names. Safe to re-run.
+Deletes every webhook this stack instance owns whose key is not in the keep list: what the stack
+created but no longer declares. Webhooks without a marker, with a copied marker, of another
+stack, or of another instance of the same stack (another Terraform state), are never touched,
+whatever their names. Safe to re-run.
 
-  --stack S        the stack whose webhooks are pruned
-  --keep LIST      comma-separated keys the stack still declares (required;
-                   --keep "" deletes every webhook of the stack)
-  --json           print {"deleted":[{"id","name","key"}],"kept":[{"id","name","key"}]} on stdout
+  --stack S           the stack whose webhooks are pruned
+  --keep LIST         comma-separated keys the stack still declares (required;
+                      --keep "" deletes every webhook of the stack instance: terraform destroy)
+${INSTANCE_HELP}
+  --json              print {"deleted":[{"id","name","key"}],"kept":[{"id","name","key"}]} on stdout
 
 ${apiEnvironmentHelp(false)}
 Exit codes: 0 done (also when nothing was left to prune), 1 error.
@@ -24,7 +26,7 @@ Exit codes: 0 done (also when nothing was left to prune), 1 error.
 export type PruneEntry = RemovedWebhook;
 
 export const command = defineCommand("prune", "delete a stack's webhooks whose keys it no longer declares", HELP, async (args, log) => {
-  const { values } = parseFlags("prune", args, { stack: { type: "string" }, keep: { type: "string" }, json: { type: "boolean" } });
+  const { values } = parseFlags("prune", args, { stack: { type: "string" }, keep: { type: "string" }, instance: { type: "string" }, json: { type: "boolean" } });
   if (values.stack === undefined) throw new UsageError("--stack is missing: pass the stack whose webhooks are pruned, e.g. --stack prod");
   if (values.keep === undefined) {
     throw new UsageError('--keep is missing: pass the keys the stack still declares, e.g. --keep crm,billing (--keep "" deletes every webhook of the stack)');
@@ -36,11 +38,13 @@ export const command = defineCommand("prune", "delete a stack's webhooks whose k
     const checked = checkOwnerPart("key", key);
     if (checked.value === undefined) throw new UsageError(`--keep: ${checked.problems[0].message}`);
   }
+  const instance = instanceFrom(values.instance);
 
   const client = clientFromEnv(log);
   let result: { deleted: PruneEntry[]; kept: PruneEntry[] };
   try {
-    result = await pruneStack(client, stack.value, keep, log);
+    const reason = keep.size === 0 ? `stack ${stack.value} is being destroyed` : `stack ${stack.value} no longer declares it`;
+    result = await pruneStack(client, { stack: stack.value, instance }, keep, log, reason);
   } finally {
     await client.close();
   }

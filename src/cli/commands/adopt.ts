@@ -1,0 +1,46 @@
+import { adoptWebhook } from "../../webhook/apply";
+import { checkOwnerPart } from "../../webhook/ownership";
+import { checkWebhookId } from "../../webhook/spec";
+import { INSTANCE_HELP, apiEnvironmentHelp, clientFromEnv, defineCommand, instanceFrom } from "../command";
+import { UsageError, parseFlags } from "../flags";
+import { printJson, printText } from "../output";
+
+const HELP = `
+Usage: tuco-webhooks adopt --id ID --stack S --key K [--instance ID] [--json]
+
+Puts an existing webhook under a stack instance's ownership: its description gets the
+instance's confirmed marker (the text around it is kept), so the next apply of stack S key K
+manages it instead of creating another. Use it after a lost Terraform state, for a webhook whose
+marker was removed in the Tuco app, or to take over a hand-made one. Refused for a webhook that
+a Pulumi stack, another stack or another key of this stack owns. Its signing secret stays
+unknown (Tuco returns it only once): no sealed file is written. Safe to re-run.
+
+  --id ID             the webhook to adopt
+  --stack S --key K   the owner, as in the apply spec
+${INSTANCE_HELP}
+  --json              print {"id","stack","key","instance"} on stdout
+
+${apiEnvironmentHelp(false)}
+Exit codes: 0 adopted (or already this instance's), 1 error.
+`;
+
+export const command = defineCommand("adopt", "put an existing webhook under a stack instance's ownership", HELP, async (args, log) => {
+  const { values } = parseFlags("adopt", args, { id: { type: "string" }, stack: { type: "string" }, key: { type: "string" }, instance: { type: "string" }, json: { type: "boolean" } });
+  const id = checkWebhookId("--id", values.id);
+  const stack = checkOwnerPart("stack", values.stack, "--stack");
+  const key = checkOwnerPart("key", values.key, "--key");
+  const problem = id.problems[0] ?? stack.problems[0] ?? key.problems[0];
+  if (problem || id.value === undefined || stack.value === undefined || key.value === undefined) {
+    throw new UsageError(`${problem?.message}: run \`tuco-webhooks adopt --help\``);
+  }
+  const owner = { stack: stack.value, key: key.value, instance: instanceFrom(values.instance) };
+  const client = clientFromEnv(log);
+  try {
+    const adopted = await adoptWebhook(client, owner, id.value, log);
+    if (values.json) printJson({ id: adopted.webhook.id, ...owner });
+    else printText(`adopted ${adopted.webhook.id} for stack ${owner.stack} key ${owner.key} instance ${owner.instance}; its secret is unknown (no sealed file)`);
+    return 0;
+  } finally {
+    await client.close();
+  }
+});
