@@ -3,6 +3,7 @@
  * As in undici's `lib/core/errors.js`, each class carries one fixed, machine-readable `code`
  * that never changes between versions; the message is for people and may.
  */
+import { plainUntrusted } from "../private/text";
 import type { ApiSettingNames } from "./config";
 import type { Webhook } from "./types";
 
@@ -182,7 +183,8 @@ export interface ApiErrorContext {
 export function apiErrorFor(ctx: ApiErrorContext, status: number, body: unknown, retryAfterMs: number | undefined): TucoApiError {
   const apiMessage = apiMessageOf(body);
   const details: ApiErrorDetails = { statusCode: status, method: ctx.method, path: ctx.path, apiMessage, body };
-  const said = apiMessage ? `: ${apiMessage}` : "";
+  // The API's own words are printed as they came, but never a control or direction character.
+  const said = apiMessage ? `: ${plainUntrusted(apiMessage)}` : "";
   const where = `${ctx.method} ${ctx.path}`;
   switch (true) {
     case status === 400 && apiMessage === "No active workspace":

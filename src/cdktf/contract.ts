@@ -69,11 +69,15 @@ export function pruneJson(p: DeclaredPrune): string {
   return terraformSafeJson(JSON.stringify({ stack: p.stack, keep: p.keep }));
 }
 
-/** The provisioner commands, given the CLI path: what the construct writes and the reader expects. */
+/**
+ * The provisioner commands, given the CLI path: what the construct writes and the reader expects.
+ * `exec` makes the shell Terraform starts become the CLI: when a run is cancelled Terraform kills
+ * that process, and without `exec` it would kill only the shell and leave the CLI running on.
+ */
 export const commands = {
-  apply: (cli: string) => `node ${shellQuote(cli)} apply`,
-  delete: (cli: string, stack: string, key: string) => `node ${shellQuote(cli)} delete ${deleteArgs(stack, key)}`,
-  prune: (cli: string, stack: string, keep: readonly string[]) => `node ${shellQuote(cli)} prune ${pruneArgs(stack, keep)}`,
+  apply: (cli: string) => `exec node ${shellQuote(cli)} apply`,
+  delete: (cli: string, stack: string, key: string) => `exec node ${shellQuote(cli)} delete ${deleteArgs(stack, key)}`,
+  prune: (cli: string, stack: string, keep: readonly string[]) => `exec node ${shellQuote(cli)} prune ${pruneArgs(stack, keep)}`,
 };
 
 /** The arguments of a webhook's destroy command. */
@@ -86,8 +90,8 @@ export function pruneArgs(stack: string, keep: readonly string[]): string {
   return `--stack ${shellQuote(stack)} --keep ${shellQuote(keep.join(","))}`;
 }
 
-/** `node '<cli>' <subcommand> <rest>` as the construct writes it. */
-const CLI_COMMAND = /^node '(?:[^']|'\\'')*' (apply|delete|prune)(?: (.*))?$/s;
+/** `exec node '<cli>' <subcommand> <rest>` as the construct writes it. */
+const CLI_COMMAND = /^exec node '(?:[^']|'\\'')*' (apply|delete|prune)(?: (.*))?$/s;
 /** A command that runs our CLI (its bin name, or the compiled entry point `dist/cli/main.js` the construct writes); another script's `main.js apply` is not ours. */
 const RUNS_TUCO_CLI = /(?:^|[\s'"/])(?:tuco-webhooks|dist\/cli\/main\.js'?)\s+(?:apply|delete|prune)\b/;
 

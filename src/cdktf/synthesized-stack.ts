@@ -34,8 +34,8 @@ export interface SynthesizedStack {
   readonly file: string;
   /** The stack's folder (where `terraform` runs). */
   readonly dir: string;
-  /** The Terraform output that holds the stack instance (`tuco_webhooks_instance`); undefined in a stack without webhooks. */
-  readonly instanceOutput: string | undefined;
+  /** The address of the stack's instance resource (`terraform_data.TucoWebhooksInstance`), whose id in the state is the stack instance; undefined in a stack without webhooks. */
+  readonly instanceAddress: string | undefined;
   readonly stack: string;
   /** Declared webhooks, sorted by key. */
   readonly webhooks: WebhookDeclaration[];
@@ -146,7 +146,7 @@ function checkWebhookProvisioners(file: string, where: string, body: Record<stri
   const create = execs.filter((p) => p.when === undefined);
   const destroy = execs.filter((p) => p.when === "destroy");
   if (create.length !== 1 || parseCliCommand(create[0].command)?.sub !== "apply" || parseCliCommand(create[0].command)?.rest !== "") {
-    bad(`its create-time provisioner must be the one command \`node '<cli>' apply\` (found ${showValue(create.map((p) => p.command))})`);
+    bad(`its create-time provisioner must be the one command \`exec node '<cli>' apply\` (found ${showValue(create.map((p) => p.command))})`);
   }
   const env = create[0].environment[DECLARATION_ENV];
   const fromEnv = checkDeclaredWebhook(file, `${where} provisioner environment ${DECLARATION_ENV}`, parseTrigger(file, `${where} provisioner environment ${DECLARATION_ENV}`, env));
@@ -157,7 +157,7 @@ function checkWebhookProvisioners(file: string, where: string, body: Record<stri
   const expected = deleteArgs(declared.owner.stack, declared.owner.key);
   const del = destroy.length === 1 ? parseCliCommand(destroy[0].command) : undefined;
   if (del?.sub !== "delete" || del.rest !== expected) {
-    bad(`its destroy-time provisioner must be \`node '<cli>' delete ${expected}\`, the stack and key of its trigger (found ${showValue(destroy.map((p) => p.command))})`);
+    bad(`its destroy-time provisioner must be \`exec node '<cli>' delete ${expected}\`, the stack and key of its trigger (found ${showValue(destroy.map((p) => p.command))})`);
   }
 }
 
@@ -176,12 +176,12 @@ function checkPrune(file: string, where: string, body: Record<string, unknown>, 
   const expectedCreate = pruneArgs(prune.stack, keys);
   const call = create.length === 1 ? parseCliCommand(create[0].command) : undefined;
   if (call?.sub !== "prune" || call.rest !== expectedCreate) {
-    bad(`its create-time provisioner must be \`node '<cli>' prune ${expectedCreate}\`, the keys of its trigger (found ${showValue(create.map((p) => p.command))})`);
+    bad(`its create-time provisioner must be \`exec node '<cli>' prune ${expectedCreate}\`, the keys of its trigger (found ${showValue(create.map((p) => p.command))})`);
   }
   const expectedDestroy = pruneArgs(prune.stack, []);
   const del = destroy.length === 1 ? parseCliCommand(destroy[0].command) : undefined;
   if (del?.sub !== "prune" || del.rest !== expectedDestroy) {
-    bad(`its destroy-time provisioner must be \`node '<cli>' prune ${expectedDestroy}\` (found ${showValue(destroy.map((p) => p.command))})`);
+    bad(`its destroy-time provisioner must be \`exec node '<cli>' prune ${expectedDestroy}\` (found ${showValue(destroy.map((p) => p.command))})`);
   }
 }
 
@@ -201,6 +201,11 @@ function instanceReferenceOf(file: string, doc: Record<string, unknown>, resourc
     throw new SynthesizedStackError(file, `output.${INSTANCE_OUTPUT} ${showValue(output)} must be the id of the stack's instance resource (a plain null_resource or terraform_data). ${RESYNTH}`);
   }
   return idReference(m[1], m[2]);
+}
+
+/** `terraform_data.X` of `${terraform_data.X.id}`. */
+function addressOf(reference: string): string {
+  return reference.slice(2, -4);
 }
 
 /**
@@ -291,5 +296,5 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
   }
   if (prune) checkPrune(file, prune.where, prune.body, prune.declared, [...keys.keys()]);
   const declared = webhooks.map((w) => w.declared).sort((a, b) => (a.owner.key < b.owner.key ? -1 : a.owner.key > b.owner.key ? 1 : 0));
-  return { file, dir: path.dirname(file), instanceOutput: instance === undefined ? undefined : INSTANCE_OUTPUT, stack: [...stacks][0], webhooks: declared, prune: prune?.declared };
+  return { file, dir: path.dirname(file), instanceAddress: instance === undefined ? undefined : addressOf(instance), stack: [...stacks][0], webhooks: declared, prune: prune?.declared };
 }

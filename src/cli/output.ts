@@ -1,7 +1,9 @@
 /**
- * What the CLI prints: progress on stderr, results on stdout, and the last defence that keeps the
- * API key and every one-time secret out of both (`withhold`, `scrub`).
+ * What the CLI prints: progress on stderr, results on stdout, and the last defences that keep the
+ * API key and every one-time secret out of both (`withhold`, `scrub`) and no control or direction
+ * character from text that is not ours (the API's) raw on a terminal.
  */
+import { escapeUnsafe, plainUntrusted } from "../private/text";
 
 /** Strings that must never reach stdout or stderr (the API key, a one-time secret): replaced by `(withheld)`. */
 const withheld = new Set<string>();
@@ -18,19 +20,27 @@ export function scrub(text: string): string {
   return out;
 }
 
+/** A line for a terminal: whatever text from outside slipped in, no control or direction character reaches it raw. */
+function terminalSafe(line: string): string {
+  return line
+    .split("\n")
+    .map((l) => plainUntrusted(l))
+    .join("\n");
+}
+
 /** Progress and diagnostics for one command, on stderr, prefixed with the command name. */
 export function logger(command: string): (message: string) => void {
   return (message) => {
-    process.stderr.write(scrub(`tuco-webhooks ${command}: ${message}`.replace(/\r?\n/g, " ")) + "\n");
+    process.stderr.write(terminalSafe(scrub(`tuco-webhooks ${command}: ${message}`.replace(/\r?\n/g, " "))) + "\n");
   };
 }
 
-/** Writes the one JSON document of `--json` to stdout. */
+/** Writes the one JSON document of `--json` to stdout (characters a terminal must not get raw are written as JSON escapes). */
 export function printJson(value: unknown): void {
-  process.stdout.write(scrub(JSON.stringify(value, null, 2)) + "\n");
+  process.stdout.write(escapeUnsafe(scrub(JSON.stringify(value, null, 2))) + "\n");
 }
 
 /** Writes human-readable results to stdout. */
 export function printText(text: string): void {
-  process.stdout.write(scrub(text.endsWith("\n") ? text : `${text}\n`));
+  process.stdout.write(terminalSafe(scrub(text.endsWith("\n") ? text.slice(0, -1) : text)) + "\n");
 }

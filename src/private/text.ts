@@ -31,6 +31,11 @@ export function escapeUnsafe(json: string): string {
   return json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/** Text from outside (the API) inside a sentence, unquoted: every control, direction and invisible character (newlines too) written as a `\uXXXX` escape. */
+export function plainUntrusted(text: string): string {
+  return text.replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** Text from outside (the API, a file) as a quoted string that is safe to print: control, direction and invisible characters escaped. */
 export function quoteUntrusted(text: string): string {
   return escapeUnsafe(JSON.stringify(text));

@@ -4,7 +4,7 @@
  */
 import { TucoError } from "../api/errors";
 import type { HealthCheckResult } from "../api/types";
-import { showValue } from "../private/text";
+import { plainUntrusted, showValue } from "../private/text";
 import { invalid, valid, type Checked } from "./problems";
 
 /** What to do when the health-check ping after an apply does not get a 2xx: fail the apply, warn, or skip the check. */
@@ -57,7 +57,8 @@ export class HealthCheckFailedError extends TucoError {
 
 /** Turns the API's health-check answer into an outcome. */
 export function toHealthCheckOutcome(result: HealthCheckResult, checkedAt: Date = new Date()): HealthCheckOutcome {
-  const error = result.success ? "" : [result.error, result.details].filter((s) => typeof s === "string" && s !== "").join(": ") || "unknown error";
+  // What the endpoint and Tuco said is text from outside: kept, with control and direction characters escaped.
+  const error = result.success ? "" : plainUntrusted([result.error, result.details].filter((s) => typeof s === "string" && s !== "").join(": ") || "unknown error");
   return {
     success: result.success === true,
     skipped: false,

@@ -50,8 +50,8 @@ describe.each(["null_resource", "terraform_data"] as const)("TucoWebhook as %s",
     expect(webhook).toBeDefined();
     expect(webhook.lifecycle).toEqual({ create_before_destroy: true });
     const { create, destroy } = commands(webhook);
-    expect(create.command).toBe(`node '${cli}' apply`);
-    expect(destroy.command).toBe(`node '${cli}' delete --stack 'shop' --key 'crm'`);
+    expect(create.command).toBe(`exec node '${cli}' apply`);
+    expect(destroy.command).toBe(`exec node '${cli}' delete --stack 'shop' --key 'crm'`);
     // Both provisioners read the stack instance from their own trigger, which Terraform fills from the state.
     const self = `\${self.${type === "null_resource" ? "triggers" : "triggers_replace"}.tuco_instance}`;
     expect(create.environment).toEqual({ TUCO_WEBHOOK_SPEC: expect.any(String), TUCO_STACK_INSTANCE: self });
@@ -121,8 +121,8 @@ describe.each(["null_resource", "terraform_data"] as const)("TucoWebhook as %s",
     expect(prune.lifecycle).toEqual({ create_before_destroy: true });
     expect(JSON.parse(triggersOf(type, prune).tuco_webhooks_prune)).toEqual({ stack: "shop", keep: ["billing/ledger", "crm"] });
     const { create, destroy } = commands(prune);
-    expect(create.command).toBe(`node '${tucoCliPath()}' prune --stack 'shop' --keep 'billing/ledger,crm'`);
-    expect(destroy.command).toBe(`node '${tucoCliPath()}' prune --stack 'shop' --keep ''`);
+    expect(create.command).toBe(`exec node '${tucoCliPath()}' prune --stack 'shop' --keep 'billing/ledger,crm'`);
+    expect(destroy.command).toBe(`exec node '${tucoCliPath()}' prune --stack 'shop' --keep ''`);
     const webhookNames = Object.keys(resources).filter((n) => n !== "TucoWebhooksPrune" && n !== "TucoWebhooksInstance");
     expect(webhookNames).toHaveLength(2);
     expect((prune.depends_on as string[]).sort()).toEqual(webhookNames.map((n) => `${type}.${n}`).sort());
@@ -185,7 +185,7 @@ describe("TucoWebhook synthesis", () => {
     TucoWebhookPrune.of(stack, "terraform_data");
     const doc = JSON.parse(Testing.synth(stack)) as Doc;
     const prune = doc.resource.terraform_data.TucoWebhooksPrune;
-    expect(commands(prune).create.command).toBe(`node '${tucoCliPath()}' prune --stack 'shop' --keep ''`);
+    expect(commands(prune).create.command).toBe(`exec node '${tucoCliPath()}' prune --stack 'shop' --keep ''`);
     expect(prune.depends_on).toBeUndefined();
   });
 

@@ -128,9 +128,9 @@ describe("no secret leaks through a whole Terraform lifecycle (terraform_data, r
     // Terraform prints the exact argv it gives the shell: the command and nothing else.
     const cli = tucoCliPath();
     expect(applied.stdout.match(/Executing: \[.*\]/g)?.sort()).toEqual([
-      `Executing: ["/bin/sh" "-c" "node '${cli}' apply"]`,
-      `Executing: ["/bin/sh" "-c" "node '${cli}' apply"]`,
-      `Executing: ["/bin/sh" "-c" "node '${cli}' prune --stack '${STACK}' --keep 'orders,paused'"]`,
+      `Executing: ["/bin/sh" "-c" "exec node '${cli}' apply"]`,
+      `Executing: ["/bin/sh" "-c" "exec node '${cli}' apply"]`,
+      `Executing: ["/bin/sh" "-c" "exec node '${cli}' prune --stack '${STACK}' --keep 'orders,paused'"]`,
     ]);
     const shown = await ws.run(stackDir, ["show", "-json", "-no-color"], { env });
     printed.push({ name: "terraform show -json (after create)", text: shown.stdout });
@@ -233,10 +233,10 @@ describe("no secret leaks through a whole Terraform lifecycle (terraform_data, r
     expect(procs.shimRuns().length).toBe(node.filter((p) => p.ppid !== process.pid).length);
     // The API key arrives through the inherited environment, and only there.
     for (const p of cliRuns) expect(p.env.TUCO_API_KEY).toBe(API_KEY);
-    // No node process started anything (no age binary, no shell) but drift's `terraform output -json`, which reads the
+    // No node process started anything (no age binary, no shell) but drift's `terraform show -json`, which reads the
     // stack instance from the state and gets no API key.
     for (const s of procs.spawns()) {
-      expect([s.command, ...s.args.slice(1)], JSON.stringify(s.args)).toEqual(["terraform", "output", "-json"]);
+      expect([s.command, ...s.args.slice(1)], JSON.stringify(s.args)).toEqual(["terraform", "show", "-json"]);
       expect(s.env?.TUCO_API_KEY).toBeUndefined();
     }
 

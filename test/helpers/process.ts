@@ -86,3 +86,70 @@ export function requireBuiltCli(): string {
 export function runCli(args: readonly string[], env: Env = {}, options: RunOptions = {}): Promise<ProcessRun> {
   return run(process.execPath, [requireBuiltCli(), ...args], env, options);
 }
+
+/** A process still running: what it printed so far, a wait for a line, and how it ended. */
+export interface RunningProcess {
+  readonly pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match in stdout or stderr (already there, or later); rejects when the process ends first. */
+  waitFor(pattern: RegExp): Promise<string>;
+  /** Sends `signal` (default SIGKILL) and resolves with the run once it ended. */
+  kill(signal?: NodeJS.Signals): Promise<ProcessRun>;
+  /** Resolves with the run when it ends by itself. */
+  done: Promise<ProcessRun>;
+}
+
+/** Starts `command ...args` with `env` only (plus PATH), for tests that stop it midway. */
+export function start(command: string, args: readonly string[], env: Env = {}, options: RunOptions = {}): RunningProcess {
+  const argv = [command, ...args];
+  const child = spawn(command, args, { env: envOf(env), cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const listeners = new Set<() => void>();
+  const changed = () => listeners.forEach((l) => l());
+  child.stdout.on("data", (c: Buffer) => ((stdout += c.toString()), changed()));
+  child.stderr.on("data", (c: Buffer) => ((stderr += c.toString()), changed()));
+  child.stdin.on("error", () => {});
+  child.stdin.end(options.stdin);
+  const done = new Promise<ProcessRun>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      resolve({ argv, code: code ?? -1, stdout, stderr });
+      changed();
+    });
+  });
+  let ended = false;
+  void done.then(() => (ended = true), () => (ended = true));
+  return {
+    pid: child.pid ?? 0,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    done,
+    waitFor(pattern) {
+      return new Promise((resolve, reject) => {
+        const test = () => {
+          const m = pattern.exec(stdout) ?? pattern.exec(stderr);
+          if (m) {
+            listeners.delete(test);
+            resolve(m[0]);
+          } else if (ended) {
+            listeners.delete(test);
+            reject(new Error(`${argv.join(" ")} ended before printing ${pattern}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
+          }
+        };
+        listeners.add(test);
+        test();
+      });
+    },
+    async kill(signal = "SIGKILL") {
+      child.kill(signal);
+      return done;
+    },
+  };
+}
+
+/** A `NODE_OPTIONS` that makes a CLI process stop at one step (see pause-preload.cjs), for killing it there. */
+export function pauseAt(step: string): Env {
+  return { NODE_OPTIONS: `--require ${path.join(__dirname, "pause-preload.cjs")}`, TUCO_TEST_PAUSE_AT: step };
+}

@@ -16,8 +16,9 @@ and the webhook's own id ([tuco-webhooks stack=S key=K instance=I id=ID]). Terra
 cannot see changes made outside Terraform to these webhooks: run this in the pipeline.
 
 The stack instance is the id of the stack's instance resource in its Terraform state: --instance
-ID, else ${INSTANCE_ENV}, else read with \`terraform output -json\` in the stack's folder
-(terraform on PATH, the folder initialized). A stack never applied has no instance and owns nothing.
+ID, else ${INSTANCE_ENV}, else the id of the stack's instance resource in its state, read with
+\`terraform show -json\` in the stack's folder (terraform on PATH, the folder initialized; the
+API key is not passed to it). A stack never applied has no instance and owns nothing.
 
 Checked per declared webhook: url, events, isActive, name, description (the user's text around the
 marker). Also listed: webhooks the instance owns but no longer declares, creates that never
@@ -73,29 +74,33 @@ export function formatDrift(report: DriftReport): string {
   return lines.join("\n");
 }
 
-/** The stack instance as its Terraform state holds it (`terraform output -json`); undefined when the stack was never applied. */
+/**
+ * The stack instance as its Terraform state holds it: the id of the stack's instance resource, from
+ * `terraform show -json` (the state itself, also after an interrupted apply that wrote no outputs);
+ * undefined when the stack was never applied.
+ */
 function instanceFromState(stack: SynthesizedStack, stackDir: string): string | undefined {
   const fix = `pass --instance ID or set ${INSTANCE_ENV}`;
-  if (stack.instanceOutput === undefined) throw new UsageError(`${stack.file} declares no stack instance output: synthesize it again with this version of tuco-webhooks, or ${fix}`);
+  if (stack.instanceAddress === undefined) throw new UsageError(`${stack.file} declares no stack instance resource: synthesize it again with this version of tuco-webhooks, or ${fix}`);
   // terraform needs the state backend's settings, never the Tuco API key.
   const { TUCO_API_KEY: _key, ...env } = process.env;
-  const run = spawnSync("terraform", [`-chdir=${stackDir}`, "output", "-json"], { encoding: "utf8", timeout: 120_000, env });
-  if (run.error) {
-    throw new UsageError(`cannot tell which instance of stack ${stack.stack} to check: terraform could not be run to read it from the stack's state (${(run.error as NodeJS.ErrnoException).code ?? run.error.message}): ${fix}`);
-  }
+  const run = spawnSync("terraform", [`-chdir=${stackDir}`, "show", "-json"], { encoding: "utf8", timeout: 120_000, env, maxBuffer: 256 * 1024 * 1024 });
+  const cannot = `cannot tell which instance of stack ${stack.stack} to check`;
+  if (run.error) throw new UsageError(`${cannot}: terraform could not be run to read it from the stack's state (${(run.error as NodeJS.ErrnoException).code ?? run.error.message}): ${fix}`);
   if (run.status !== 0) {
     const why = run.stderr.trim().split("\n").filter((l) => l.trim() !== "").slice(-1)[0] ?? `exit ${run.status}`;
-    throw new UsageError(`cannot tell which instance of stack ${stack.stack} to check: terraform output in ${stackDir} failed (${why.trim()}): run terraform init there, or ${fix}`);
+    throw new UsageError(`${cannot}: terraform show in ${stackDir} failed (${why.trim()}): run terraform init there, or ${fix}`);
   }
-  let outputs: Record<string, { value?: unknown }>;
+  type State = { values?: { root_module?: { resources?: { address?: string; values?: { id?: unknown } }[] } } };
+  let state: State;
   try {
-    outputs = JSON.parse(run.stdout || "{}") as Record<string, { value?: unknown }>;
+    state = JSON.parse(run.stdout || "{}") as State;
   } catch {
-    throw new UsageError(`cannot tell which instance of stack ${stack.stack} to check: terraform output -json printed no JSON: ${fix}`);
+    throw new UsageError(`${cannot}: terraform show -json printed no JSON: ${fix}`);
   }
-  const value = outputs[stack.instanceOutput]?.value;
+  const value = state.values?.root_module?.resources?.find((r) => r.address === stack.instanceAddress)?.values?.id;
   if (value === undefined) return undefined;
-  const checked = checkInstance(value, `output ${stack.instanceOutput}`);
+  const checked = checkInstance(value, `the id of ${stack.instanceAddress} in the state`);
   if (checked.value === undefined) throw new UsageError(checked.problems[0].message);
   return checked.value;
 }

@@ -1,0 +1,189 @@
+/**
+ * Ownership through the real Pulumi dynamic-provider host: a create identifies its own webhook by
+ * a per-create value (never by its fields), a host killed mid-create leaves no active secretless
+ * twin after the next `up` (or the next `up` names the one to delete), and Pulumi never takes over
+ * what a CDKTF stack owns.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { TucoClient } from "../../src/api/client";
+import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
+import { WEBHOOK_TYPE, webhookProvider } from "../../src/pulumi";
+import { checkTucoSignature } from "../../src/receiver/signature";
+import { readDescription, withMarker } from "../../src/webhook/ownership";
+import { assertDistIsFresh } from "../helpers/pulumi-fixtures";
+import { outputsOf, ProviderCallError, serializeProvider, startPulumiHost, urnOf, type Props, type PulumiHost } from "../helpers/pulumi-host";
+import { pauseAt } from "../helpers/process";
+import { startReceiver, type TestReceiver } from "../helpers/receiver";
+
+const KEY = "tuco_sk_pulumi_ownership";
+let emulator: RunningEmulator;
+let control: EmulatorControl;
+let api: TucoClient;
+let receiver: TestReceiver;
+let providerText: string;
+
+function envWithoutTuco(): NodeJS.ProcessEnv {
+  const { TUCO_API_KEY: _k, TUCO_API_URL: _u, ...rest } = process.env;
+  return rest;
+}
+
+async function host(extraEnv: NodeJS.ProcessEnv = {}): Promise<PulumiHost> {
+  const h = await startPulumiHost({ providerText, env: { ...envWithoutTuco(), ...extraEnv } });
+  await h.configure({ "tuco:apiKey": KEY, "tuco:apiUrl": emulator.url });
+  return h;
+}
+
+beforeAll(async () => {
+  assertDistIsFresh();
+  emulator = await startEmulator({ port: 0, deliveryTimeoutMs: 2000 });
+  control = new EmulatorControl(emulator.url);
+  api = new TucoClient({ apiKey: KEY, apiUrl: emulator.url });
+  receiver = await startReceiver(200);
+  providerText = await serializeProvider(webhookProvider);
+});
+afterAll(async () => {
+  await api?.close();
+  await receiver?.close();
+  await emulator?.close();
+});
+beforeEach(async () => {
+  await control.reset();
+  receiver.status = 200;
+});
+
+/** A resource's inputs as the Webhook resource makes them: its owner from the project, stack and URN. */
+const inputsOf = (name: string, extra: Props = {}): Props => ({
+  url: `${receiver.url}/same`,
+  events: ["message.sent"],
+  name: "same-name",
+  owner: { pulumi: "shop/dev", resource: name.padEnd(16, "0").replace(/[^0-9a-f]/g, "a").slice(0, 16) },
+  ...extra,
+});
+
+async function checkAndCreate(h: PulumiHost, name: string, news: Props): Promise<{ id: string; properties: Props }> {
+  const { inputs, failures } = await h.check(urnOf(WEBHOOK_TYPE, name), {}, news);
+  expect(failures).toEqual([]);
+  return h.create(urnOf(WEBHOOK_TYPE, name), inputs);
+}
+
+/** The secret in a resource's outputs signs the event Tuco delivers to its webhook. */
+async function expectSecretsSign(resources: { id: string; properties: Props }[]): Promise<void> {
+  const deliveries = await control.fireEvent(KEY, "message.sent");
+  expect(deliveries.map((d) => d.webhookId).sort()).toEqual(resources.map((r) => r.id).sort());
+  const events = receiver.received.filter((r) => JSON.parse(r.rawBody).data?.test !== true);
+  for (const r of resources) {
+    const secret = String(outputsOf(r.properties).secret);
+    expect(events.some((e) => checkTucoSignature(e.rawBody, e.headers["x-tuco-signature"], secret).ok), `the secret of ${r.id} signs no delivered event`).toBe(true);
+  }
+}
+
+describe("a Pulumi create identifies its own webhook exactly", () => {
+  it("two resources with the same url, name and events created at once, one answer lost: each ends with its own live webhook and secret", async () => {
+    const h = await host();
+    try {
+      await control.addFault({ kind: "commit-then-drop", method: "POST", path: "/api/webhooks", times: 1 });
+      const [a, b] = await Promise.all([checkAndCreate(h, "first", inputsOf("first")), checkAndCreate(h, "second", inputsOf("second"))]);
+      expect(a.id).not.toBe(b.id);
+      const live = await api.list();
+      expect(live.map((w) => w.id).sort()).toEqual([a.id, b.id].sort());
+      for (const r of [a, b]) expect(readDescription(live.find((w) => w.id === r.id)!.description).marker).toMatchObject({ owner: { tool: "pulumi" }, id: r.id });
+      expect(h.stderr()).toMatch(/reached Tuco but its answer was lost.*Deleting \w+, whose secret is lost, and creating the webhook again/);
+      await expectSecretsSign([a, b]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("a provider host killed mid-create", () => {
+  for (const step of ["before POST /api/webhooks/", "after POST /api/webhooks"]) {
+    it(`killed ${step === "after POST /api/webhooks" ? "right after Tuco created the webhook" : "during the health-check"}: the next up deletes the webhook whose secret nobody holds and creates it again`, async () => {
+      const doomed = await host(pauseAt(step));
+      try {
+        const creating = checkAndCreate(doomed, "crm", inputsOf("crm"));
+        await doomed.waitForStderr(/tuco-test-pause: /);
+        process.kill(doomed.pid, "SIGKILL");
+        await expect(creating).rejects.toThrow(ProviderCallError);
+      } finally {
+        await doomed.close();
+      }
+      const [left] = await api.list();
+      expect(readDescription(left.description).marker?.pending).toBeTruthy();
+
+      const next = await host();
+      try {
+        const created = await checkAndCreate(next, "crm", inputsOf("crm"));
+        expect(next.stderr()).toContain(`An earlier create of this Webhook resource was stopped before it finished: webhook ${left.id} was created but its secret was never kept. Deleted it.`);
+        expect((await api.list()).map((w) => w.id)).toEqual([created.id]);
+        await expectSecretsSign([created]);
+      } finally {
+        await next.close();
+      }
+    });
+  }
+
+  it("killed after the webhook was confirmed but before Pulumi stored it: the next up names the webhook to delete", async () => {
+    const doomed = await host(pauseAt("before GET /api/webhooks/"));
+    try {
+      const creating = checkAndCreate(doomed, "crm", inputsOf("crm"));
+      await doomed.waitForStderr(/tuco-test-pause: /);
+      process.kill(doomed.pid, "SIGKILL");
+      await expect(creating).rejects.toThrow(ProviderCallError);
+    } finally {
+      await doomed.close();
+    }
+    const [orphan] = await api.list();
+    expect(readDescription(orphan.description).marker?.id).toBe(orphan.id);
+    const next = await host();
+    try {
+      const created = await checkAndCreate(next, "crm", inputsOf("crm"));
+      expect(next.stderr()).toMatch(new RegExp(`Webhook ${orphan.id} .* also carries this resource's marker.*delete it with \`tuco-webhooks delete --id ${orphan.id}\``));
+      expect((await api.list()).map((w) => w.id).sort()).toEqual([orphan.id, created.id].sort());
+    } finally {
+      await next.close();
+    }
+  });
+});
+
+describe("Pulumi and CDKTF never take each other's webhooks", () => {
+  it("check refuses a description carrying an ownership marker, whatever its kind", async () => {
+    const h = await host();
+    try {
+      for (const description of ["copied\n\n[tuco-webhooks stack=prod key=crm instance=i-1 id=0123]", "[tuco-webhooks stack=prod key=crm]", "text [tuco-webhooks pulumi=a/b resource=0123456789abcdef id=x]"]) {
+        const { failures } = await h.check(urnOf(WEBHOOK_TYPE, "x"), {}, inputsOf("x", { description }));
+        expect(failures.map((f) => f.property), description).toEqual(["description"]);
+        expect(failures[0].reason).toMatch(/contains a tuco-webhooks ownership marker/);
+      }
+      expect(await control.requests()).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("adopting a webhook a CDKTF stack owns fails naming the stack; the webhook is untouched", async () => {
+    const h = await host();
+    try {
+      const { id } = await api.create({ url: `${receiver.url}/cdktf`, events: ["message.sent"], name: "cdktf" });
+      const description = withMarker("theirs", { owner: { tool: "cdktf", stack: "prod", key: "crm", instance: "their-state" }, id });
+      await api.update(id, { description });
+      await expect(checkAndCreate(h, "adopter", inputsOf("adopter", { adoptId: id }))).rejects.toThrow(/not adopting webhook .* it is managed by stack prod key crm of stack instance their-state \(CDKTF\)/);
+      expect((await api.get(id)).description).toBe(description);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("an update of a webhook another tool took over is refused, not fought over", async () => {
+    const h = await host();
+    try {
+      const created = await checkAndCreate(h, "taken", inputsOf("taken"));
+      const stolen = withMarker(null, { owner: { tool: "cdktf", stack: "prod", key: "crm", instance: "i-9" }, id: created.id });
+      await api.update(created.id, { description: stolen });
+      const news = (await h.check(urnOf(WEBHOOK_TYPE, "taken"), {}, inputsOf("taken", { isActive: false }))).inputs;
+      await expect(h.update(created.id, urnOf(WEBHOOK_TYPE, "taken"), created.properties, news)).rejects.toThrow(/is now managed by stack prod key crm of stack instance i-9, not by this resource/);
+      expect((await api.get(created.id)).description).toBe(stolen);
+    } finally {
+      await h.close();
+    }
+  });
+});

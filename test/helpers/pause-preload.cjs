@@ -1,0 +1,48 @@
+/**
+ * A `NODE_OPTIONS=--require` preload that stops a CLI process at one step of its work, so a test
+ * can kill it exactly there (as Terraform does when a run is cancelled). TUCO_TEST_PAUSE_AT names
+ * the step:
+ *
+ *   before <METHOD> <path prefix>[#n]   just before the n-th matching API request is sent (n: 1)
+ *   after <METHOD> <path prefix>[#n]    just after its answer arrived, before the CLI sees it
+ *   before rename <suffix>              just before a file is renamed onto a path ending in suffix
+ *                                       (the temporary file is written and flushed by then)
+ *
+ * At the step it writes `tuco-test-pause: <step>` to stderr and waits forever. Nothing else changes.
+ */
+"use strict";
+const point = process.env.TUCO_TEST_PAUSE_AT;
+if (point) {
+  const path = require("node:path");
+  const m = /^(before|after) (\S+) (\S+?)(?:#(\d+))?$/.exec(point);
+  if (!m) throw new Error(`TUCO_TEST_PAUSE_AT ${JSON.stringify(point)}: use "before|after METHOD PATH[#n]" or "before rename SUFFIX"`);
+  const [, when, what, target, nth] = m;
+  const stop = () => {
+    process.stderr.write(`tuco-test-pause: ${point}\n`);
+    setInterval(() => {}, 1 << 30);
+    return new Promise(() => {});
+  };
+  if (what === "rename") {
+    const fsp = require("node:fs/promises");
+    const rename = fsp.rename;
+    fsp.rename = async (from, to) => {
+      if (String(to).endsWith(target)) await stop();
+      return rename(from, to);
+    };
+  } else {
+    const undici = require(require.resolve("undici", { paths: [path.dirname(process.argv[1] || process.cwd())] }));
+    const request = undici.Dispatcher.prototype.request;
+    let seen = 0;
+    undici.Dispatcher.prototype.request = async function (opts, ...rest) {
+      const matches = opts && opts.method === what && typeof opts.path === "string" && opts.path.startsWith(target);
+      if (matches && ++seen === Number(nth || 1)) {
+        if (when === "before") await stop();
+        const answer = await request.call(this, opts, ...rest);
+        const body = await answer.body.text();
+        await stop();
+        return { ...answer, body: { text: async () => body } };
+      }
+      return request.call(this, opts, ...rest);
+    };
+  }
+}
