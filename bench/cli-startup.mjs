@@ -25,7 +25,7 @@ export async function run() {
   const receiver = await startOkReceiver();
   const tmp = mkdtempSync(`${tmpdir()}/tuco-bench-startup-`);
   const { specs } = synthStack(tmp, { n: RUNS, receiverUrl: receiver.url, recipient: await ageRecipient() });
-  const env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: KEY };
+  const env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: KEY, TUCO_STACK_INSTANCE: "bench-instance" };
   const creates = [];
   for (const spec of specs) {
     const r = await runNode([cli, "apply"], { ...env, TUCO_WEBHOOK_SPEC: spec });

@@ -62,7 +62,7 @@ export async function run() {
       await withLatency();
       const dir = `${tmp}/n${n}`;
       const { stackDir, specs } = synthStack(dir, { n, receiverUrl: receiver.url, recipient });
-      const cliEnv = { TUCO_API_URL: emulator.url, TUCO_API_KEY: KEY };
+      const cliEnv = { TUCO_API_URL: emulator.url, TUCO_API_KEY: KEY, TUCO_STACK_INSTANCE: "bench-instance" };
       t0 = performance.now();
       const applies = await pool(n, CONCURRENCY, async (i) => {
         const r = await runNode([cli, "apply"], { ...cliEnv, TUCO_WEBHOOK_SPEC: specs[i] });

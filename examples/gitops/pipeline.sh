@@ -38,6 +38,8 @@ case "$stage" in
     ;;
   drift)
     # 0 in sync, 2 drift (printed like a plan), 1 error. terraform plan cannot see this drift.
+    # drift reads the stack instance from the Terraform state (terraform show): init the folder first.
+    "${TF[@]}" init -input=false -no-color >&2
     if [ "${DRIFT_FIX:-}" = "1" ]; then "${CLI[@]}" drift "$STACK_DIR" --fix; else "${CLI[@]}" drift "$STACK_DIR"; fi
     ;;
   plan)

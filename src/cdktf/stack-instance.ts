@@ -37,7 +37,7 @@ export class TucoStackInstance extends Construct {
     super(stack, TucoStackInstance.ID);
     this.resourceType = resourceType;
     this.resource = makeResource(this, "Default", resourceType);
-    new TerraformOutput(stack, INSTANCE_OUTPUT, { value: this.resource.getStringAttribute("id"), description: "The stack instance that owns this stack's Tuco webhooks (tuco-webhooks drift reads it)" });
+    new TerraformOutput(stack, INSTANCE_OUTPUT, { value: this.resource.getStringAttribute("id"), description: "The stack instance that owns this stack's Tuco webhooks (for --instance and TUCO_STACK_INSTANCE)" });
   }
 
   /** The instance id, as a Terraform reference (known after the first apply). */

@@ -140,6 +140,44 @@ describe("tuco-webhooks drift", () => {
     expect((await runCli(["drift", stackDir], env)).code).toBe(0);
   });
 
+  test("notes added before and after the marker in the Tuco app: still owned; drift shows the user's part, --fix restores it on the same webhook", { timeout: STEP_MS }, async () => {
+    const crm = (await byKey()).get("crm")!;
+    const marked = (await client.get(crm.id)).description!;
+    await client.update(crm.id, { description: `On call: Ana\n${marked}\n\n(paused on Fridays) ` });
+    const run = await runCli(["drift", stackDir, "--json"], env);
+    expect(run.code, run.stderr).toBe(2);
+    expect(JSON.parse(run.stdout).webhooks).toContainEqual({
+      key: "crm",
+      status: "drifted",
+      id: crm.id,
+      changes: [{ field: "description", live: "On call: Ana\nFeeds the CRM\n\n(paused on Fridays)", declared: "Feeds the CRM" }],
+    });
+    const fix = await runCli(["drift", stackDir, "--fix"], env);
+    expect(fix.code, fix.stderr).toBe(0);
+    expect((await client.get(crm.id)).description).toBe(ownedDescription("Feeds the CRM", { stack: "shop", key: "crm", instance: INSTANCE }, crm.id));
+    expect([...(await byKey()).values()].map((w) => w.id)).toContain(crm.id);
+  });
+
+  test("the marker removed in the Tuco app: drift names the unmarked look-alike; --fix refuses to make a second one and names the adopt command", { timeout: STEP_MS }, async () => {
+    const crm = (await byKey()).get("crm")!;
+    await client.update(crm.id, { description: "Feeds the CRM" });
+    const run = await runCli(["drift", stackDir], env);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout).toContain(`! webhook crm (${crm.id}): in the way:`);
+    expect(run.stdout).not.toContain("+ webhook crm: declared but missing");
+    const before = (await control.requests()).length;
+    const fix = await runCli(["drift", stackDir, "--fix"], env);
+    expect(fix.code).toBe(1);
+    expect(fix.stderr).toContain(crm.id);
+    expect(fix.stderr).toContain(`tuco-webhooks adopt --id ${crm.id} --stack shop --key crm --instance ${INSTANCE}`);
+    expect((await control.requests()).slice(before).filter((r) => r.method === "POST")).toEqual([]);
+    expect((await client.list()).filter((w) => w.url === crm.url)).toHaveLength(1);
+
+    const adopt = await runCli(["adopt", "--id", crm.id, "--stack", "shop", "--key", "crm"], env);
+    expect(adopt.code, adopt.stderr).toBe(0);
+    expect((await runCli(["drift", stackDir], env)).code).toBe(0);
+  });
+
   test("fails with exit 1 naming the file when cdk.tf.json was edited by hand", { timeout: STEP_MS }, async () => {
     const bad = path.join(root, "bad");
     fs.mkdirSync(bad);

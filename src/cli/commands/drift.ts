@@ -59,7 +59,7 @@ export function formatDrift(report: DriftReport): string {
     if (e.status === "drifted") lines.push(`~ webhook ${e.key}${id}: ${e.changes.map((c) => `${c.field} ${show(c.live)} -> ${show(c.declared)}`).join(", ")}`);
     else if (e.status === "missing") lines.push(`+ webhook ${e.key}: declared but missing`);
     else if (e.status === "unfinished") lines.push(`+ webhook ${e.key}${id}: a create that never finished (its secret was never sealed): apply replaces it`);
-    else if (e.status === "in-the-way") lines.push(`! webhook ${e.key}${id}: in the way: not this stack instance's, yet it names this key or has its url and name; adopt it (tuco-webhooks adopt --id ${showId(e.id!)} --stack ${report.stack} --key ${e.key}) or change the declaration`);
+    else if (e.status === "in-the-way") lines.push(`! webhook ${e.key}${id}: in the way: not this stack instance's, yet it names this key or has its url and name; adopt it (tuco-webhooks adopt --id ${showId(e.id!)} --stack ${report.stack} --key ${e.key}${report.instance === undefined ? "" : ` --instance ${report.instance}`}) or change the declaration`);
     else if (e.status === "undeclared") lines.push(`- webhook ${e.key}${id}: owned by this stack instance but no longer declared`);
     else if (e.status === "duplicate") lines.push(`- webhook ${e.key}${id}: duplicate (another webhook owns this key too)`);
   }
