@@ -33,6 +33,7 @@ export type TucoErrorCode =
   | "SEALING_CONFIG"
   | "SEALED_FILE"
   | "PROVIDER_CALL"
+  | "PULUMI_PROGRAM"
   | "INSTALLATION"
   | "CONFIG";
 

@@ -7,14 +7,15 @@ import { loadAge } from "../secrets/seal";
 import { markedStackKey, readDescription } from "../webhook/ownership";
 import { applyCdktf, destroyCdktf, planCdktf, readStack, runCli, synthCdktf } from "./cdktf";
 import { expectThat, fingerprint, type DemoContext, type DeployedWebhook } from "./context";
-import { deployPulumi, destroyPulumi, pulumiSecret, refreshAndDiff, updateToInputs, type PulumiDeployment } from "./pulumi";
+import { deployPulumi, pulumiSecret } from "./pulumi";
+import type { PulumiTestStack } from "../testing/pulumi-program";
 
 /** The CDKTF example's stack name (examples/cdktf/main.ts). */
 export const CDKTF_STACK = "webhooks-prod";
 
 /** What the steps hand on to the next ones and to the clean-up. */
 export interface DemoState {
-  pulumi?: PulumiDeployment;
+  pulumi?: PulumiTestStack;
   cdktfStackDir?: string;
   cdktfDestroyed?: boolean;
   identity?: string;
@@ -33,7 +34,7 @@ export async function deploy(ctx: DemoContext, state: DemoState): Promise<void> 
   const pulumi = await deployPulumi(ctx, (host) => (hostLine = `dynamic-provider host from @pulumi/pulumi on 127.0.0.1:${host.port} (gRPC)`));
   state.pulumi = pulumi;
   out.detail(`pulumi: ran examples/pulumi under setMocks; webhooks went through the real ${hostLine}: Check + Create`);
-  for (const r of pulumi.resources) {
+  for (const r of pulumi.webhooks) {
     const hc = r.properties.lastHealthCheck as { success?: boolean; statusCode?: number } | undefined;
     out.detail(`  + ${r.name.padEnd(8)} ${r.id}  health-check after create: ${hc?.success ? `passed (${hc.statusCode})` : "FAILED"}`);
     expectThat(hc?.success, `pulumi: the health-check after creating ${r.name} did not pass`);
@@ -155,19 +156,19 @@ export async function drift(ctx: DemoContext, state: DemoState): Promise<void> {
   const { out } = ctx;
   // Pulumi: refresh (Read) + preview (Diff) find it, up (Update) corrects it.
   const pulumi = state.pulumi!;
-  const crm = pulumi.resources.find((r) => r.name === "crm")!;
+  const crm = pulumi.webhook("crm");
   await ctx.api.update(crm.id, { isActive: false, description: "edited by hand in the dashboard" });
   out.detail(`outside change: PATCH /api/webhooks/${crm.id} (pulumi crm) {isActive: false, description: "edited by hand..."}`);
-  const found = await refreshAndDiff(pulumi.host, crm);
-  out.detail(`pulumi refresh + preview (Read, Diff via the host): changes=${found.changes}, fields: ${found.fields.join(", ") || "none"}`);
-  expectThat(found.changes === "some" && found.fields.includes("isActive") && found.fields.includes("description"), "pulumi: the outside change was not detected");
-  await updateToInputs(pulumi.host, crm, found.live);
-  const after = await refreshAndDiff(pulumi.host, crm);
+  const found = (await pulumi.refresh()).find((r) => r.name === "crm")!;
+  out.detail(`pulumi refresh (Read via the host): changed: ${found.changed.join(", ") || "none"}`);
+  expectThat(found.changed.includes("isActive") && found.changed.includes("description"), "pulumi: the outside change was not detected");
+  await pulumi.up();
+  const after = (await pulumi.refresh()).find((r) => r.name === "crm")!;
   const crmLive = await ctx.api.get(crm.id);
-  out.detail(`pulumi up (Update via the host): patched in place, same id; refresh + preview again: changes=${after.changes}`);
+  out.detail(`pulumi up (Diff + Update via the host): patched in place, same id; refresh again: changed: ${after.changed.join(", ") || "none"}`);
   const restored = readDescription(crmLive.description);
   expectThat(
-    after.changes === "none" && crmLive.isActive && restored.description === "All message events, synced into the CRM" && restored.marker?.id === crm.id,
+    after.changed.length === 0 && crmLive.isActive && restored.description === "All message events, synced into the CRM" && restored.marker?.id === crm.id,
     "pulumi: the update did not put the webhook back (with its ownership marker)",
   );
 
@@ -192,8 +193,8 @@ export async function drift(ctx: DemoContext, state: DemoState): Promise<void> {
 
 /** [5/5] destroy through both front ends and ask the API what is left. */
 export async function destroy(ctx: DemoContext, state: DemoState): Promise<void> {
-  const count = state.pulumi?.resources.length ?? 0;
-  await destroyPulumi(state.pulumi!);
+  const count = state.pulumi?.webhooks.length ?? 0;
+  await state.pulumi!.destroy();
   ctx.out.detail(`pulumi destroy: Delete via the host for ${count} webhooks`);
   ctx.out.detail(`cdktf: ${await destroyCdktf(ctx, state.cdktfStackDir!)}`);
   state.cdktfDestroyed = true;
@@ -212,7 +213,7 @@ export async function destroy(ctx: DemoContext, state: DemoState): Promise<void>
 /** After a failure: remove whatever the demo made, best effort (matters against a real API). */
 export async function cleanUp(ctx: DemoContext, state: DemoState): Promise<string[]> {
   const problems: string[] = [];
-  if (state.pulumi && state.pulumi.resources.length > 0) await destroyPulumi(state.pulumi).catch((e: Error) => problems.push(`pulumi delete: ${e.message}`));
+  if (state.pulumi && state.pulumi.webhooks.length > 0) await state.pulumi.destroy().catch((e: Error) => problems.push(`pulumi delete: ${e.message}`));
   if (state.cdktfStackDir && !state.cdktfDestroyed) await destroyCdktf(ctx, state.cdktfStackDir).catch((e: Error) => problems.push(`cdktf destroy: ${e.message}`));
   return problems;
 }

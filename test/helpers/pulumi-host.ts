@@ -1,2 +1,2 @@
-/** The dynamic-provider host harness now lives in src/pulumi/host.ts (the demo and benchmarks use it too). */
+/** The dynamic-provider host harness lives in src/pulumi/dynamic-provider-host.ts (published as tuco-webhooks/testing; the demo and benchmarks use it too). */
 export * from "../../src/pulumi/dynamic-provider-host";
