@@ -183,6 +183,11 @@ export class TucoClient {
   }
 
   /** Closes the connection pool. */
+  /** Tuco's clock now (ms since the epoch), from the `Date` header of its last answer: compare Tuco's own timestamps with this, not with `Date.now()`. */
+  serverNow(): number {
+    return this.#transport.serverNow();
+  }
+
   async close(): Promise<void> {
     await this.#transport.close();
   }

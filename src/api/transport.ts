@@ -91,6 +91,8 @@ export class Transport {
   #pool: Pool | undefined;
   /** No request is sent before this time (ms): Tuco answered 429 with Retry-After. */
   #pausedUntil = 0;
+  /** Tuco's clock minus ours (ms), from the `Date` header of its last answer; undefined before any. */
+  #serverClockOffsetMs: number | undefined;
 
   constructor(options: TransportOptions) {
     const { apiKey, ...rest } = options;
@@ -114,6 +116,15 @@ export class Transport {
       this.#pool = new PoolClass(this.#options.origin, { connections: this.#options.connections, keepAliveTimeout: 10_000, pipelining: 1 });
     }
     return this.#pool;
+  }
+
+  /**
+   * Tuco's current time (ms since the epoch) as its last answer's `Date` header tells it (whole
+   * seconds), advanced by our clock since; our own clock before any answer or without the header.
+   * Times Tuco writes (createdAt) compare with it without the skew of the machine's clock.
+   */
+  serverNow(): number {
+    return Date.now() + (this.#serverClockOffsetMs ?? 0);
   }
 
   /** Closes the connection pool. */
@@ -201,6 +212,9 @@ export class Transport {
       bodyTimeout: timeoutMs,
     });
     const text = await res.body.text();
+    const date = Date.parse(String(res.headers.date ?? ""));
+    // The header has whole seconds: the middle of that second is the best guess.
+    if (!Number.isNaN(date)) this.#serverClockOffsetMs = date + 500 - Date.now();
     let parsed: unknown = text;
     if (text !== "") {
       try {

@@ -14,7 +14,7 @@ import { PartialCreateError, createWebhook, deleteWebhook, reconcileWebhook } fr
 import { describeOwner, formatMarker, isPulumiOwner, makeCreateNonce, readDescription, readOwners, withMarker, type Marker, type OwnedWebhook, type PulumiOwner } from "../webhook/ownership";
 import { invalid, valid, type Checked } from "../webhook/problems";
 import { checkWebhookId, parseWebhookSpec, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../webhook/spec";
-import { createStillRunning } from "../webhook/stack-webhooks";
+import { PENDING_LEASE_MS, createStillRunning } from "../webhook/stack-webhooks";
 import { lastHealthCheckOf, toOutputs, type WebhookOutputs } from "./outputs";
 import { api, warn } from "./runtime-client";
 
@@ -169,13 +169,22 @@ function adoptRefusal(w: OwnedWebhook, owner: PulumiOwner): string | undefined {
 async function settleEarlierCreates(owner: PulumiOwner): Promise<void> {
   for (const w of readOwners(await api().list())) {
     if (!isPulumiOwner(w.marker?.owner, owner)) continue;
-    if (w.claim === "pending" && !createStillRunning(w)) {
+    if (w.claim === "pending" && createStillRunning(w, api().serverNow())) {
+      warn(
+        `Webhook ${showId(w.webhook.id)} carries an unfinished create of this Webhook resource that may still be running elsewhere (started less than ${PENDING_LEASE_MS / 1000} s ago on another machine): left alone. ` +
+          `If no other \`pulumi up\` of this stack is running, its secret is lost: delete it (tuco-webhooks delete --id ${showId(w.webhook.id)} --force), or the next \`pulumi up\` that creates this resource deletes it.`,
+      );
+    } else if (w.claim === "pending") {
+      // Read once more: the list may be stale.
+      const live = await api().tryGet(w.webhook.id);
+      const [now] = live ? readOwners([live]) : [];
+      if (!now || now.claim !== "pending" || now.marker?.pending !== w.marker?.pending) continue;
       await deleteWebhook(api(), w.webhook.id);
       warn(`An earlier create of this Webhook resource was stopped before it finished: webhook ${showId(w.webhook.id)} was created but its secret was never kept. Deleted it.`);
     } else if (w.claim === "owned") {
       warn(
         `Webhook ${showId(w.webhook.id)} (${quoteUntrusted(w.webhook.url)}) also carries this resource's marker. If this create replaces it, Pulumi deletes it next. ` +
-          `If not (an \`up\` stopped after creating it), the stack's state does not hold it and its secret is lost: delete it with \`tuco-webhooks delete --id ${showId(w.webhook.id)}\`.`,
+          `If not (an \`up\` stopped after creating it), the stack's state does not hold it and its secret is lost: delete it with \`tuco-webhooks delete --id ${showId(w.webhook.id)} --force\`.`,
       );
     }
   }
@@ -262,7 +271,7 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Webhook
     outputs = toOutputs(webhook, { secret: "", healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK, owner });
   } else {
     await settleEarlierCreates(owner);
-    const nonce = makeCreateNonce();
+    const nonce = makeCreateNonce(spec);
     const pending: Marker = { owner: { tool: "pulumi", ...owner }, pending: nonce };
     let created;
     try {

@@ -26,7 +26,7 @@ import type { WebhookDeclaration } from "./declaration";
 import { diffWebhook } from "./diff";
 import { HealthCheckFailedError, runHealthCheck, type HealthCheckOutcome } from "./health";
 import { createWebhook, deleteWebhook, type Log } from "./lifecycle";
-import { describeOwner, hostTag, makeCreateNonce, readDescription, readOwners, withMarker, type Marker, type OwnedWebhook, type StackOwner } from "./ownership";
+import { describeOwner, hostTag, isStackOwner, makeCreateNonce, oldestFirst, readDescription, readOwners, withMarker, withoutMarkerLikeText, type Marker, type OwnedWebhook, type StackOwner } from "./ownership";
 import type { WebhookField } from "./spec";
 import { PENDING_LEASE_MS, createStillRunning, keyWebhooks, lookalikes } from "./stack-webhooks";
 
@@ -127,7 +127,7 @@ async function reconcile(client: TucoClient, declaration: WebhookDeclaration, ow
 }
 
 /** The webhook id the sealed file at `path` is labelled with, when the file is here. */
-async function sealedIdAt(path: string): Promise<string | undefined> {
+export async function sealedIdAt(path: string): Promise<string | undefined> {
   const bytes = await readFile(path).catch(() => undefined);
   return bytes === undefined ? undefined : sealedWebhookId(bytes);
 }
@@ -146,7 +146,7 @@ async function keepOne(client: TucoClient, declaration: WebhookDeclaration, own:
     throw new OwnershipError(
       `${own.length} webhooks carry the confirmed marker of stack ${stack} key ${key}: ${own.map(describeWebhook).join(", ")}, and the sealed file ${declaration.seal.path} ` +
         `${sealedId === undefined ? "is not here" : `belongs to another webhook (${showId(sealedId)})`}, so this run cannot tell whose secret was kept. ` +
-        "Delete the ones whose secret your receivers do not hold (tuco-webhooks delete --id ID), then apply again.",
+        "Delete the ones whose secret your receivers do not hold (tuco-webhooks delete --id ID --force), then apply again.",
       own.map((w) => w.webhook.id),
     );
   }
@@ -198,17 +198,31 @@ function adoptRefusal(w: OwnedWebhook, owner: StackOwner): string | undefined {
  * already holds it.
  */
 export async function adoptWebhook(client: TucoClient, owner: StackOwner, id: string, log: Log = () => {}): Promise<OwnedWebhook> {
-  const live = await client.tryGet(id);
+  const owners = readOwners(await client.list());
+  const found = owners.find((o) => o.webhook.id === id);
+  const live = found?.webhook ?? (await client.tryGet(id));
   if (!live) throw new OwnershipError(`Webhook ${showId(id)} does not exist in this API key's workspace: check the id (tuco-webhooks list).`, [id]);
-  const [w] = readOwners([live]);
+  const [w] = found ? [found] : readOwners([live]);
   const refusal = adoptRefusal(w, owner);
   if (refusal) throw new OwnershipError(`Not adopting webhook ${describeWebhook(w)} for stack ${owner.stack} key ${owner.key}: ${refusal}.`, [id]);
-  if (w.claim === "owned" && w.marker?.owner.tool === "cdktf" && w.marker.owner.instance === owner.instance) return w;
-  const description = withMarker(w.description, confirmedMarker(owner, live.id));
+  if (w.claim === "owned" && isStackOwner(w.marker?.owner, owner)) return w;
+  const already = keyWebhooks(owners, owner).own.filter((o) => o.webhook.id !== live.id);
+  if (already.length > 0) {
+    // Two webhooks of one key: the next apply would delete one of them as a duplicate.
+    throw new OwnershipError(
+      `Not adopting webhook ${describeWebhook(w)} for stack ${owner.stack} key ${owner.key}: that key already owns webhook ${describeWebhook(already[0])}. ` +
+        `Adopt it under another key, or delete ${showId(already[0].webhook.id)} first (tuco-webhooks delete --id ${showId(already[0].webhook.id)} --force).`,
+      [already[0].webhook.id],
+    );
+  }
+  // A broken or second marker in the text (what makes a description unreadable) goes: the one marker is put back.
+  const { text, removed } = withoutMarkerLikeText(w.description);
+  if (removed.length > 0) log(`removed text that looked like an ownership marker from its description: ${removed.map((r) => quoteUntrusted(r)).join(", ")}`);
+  const description = withMarker(text, confirmedMarker(owner, live.id));
   await client.update(live.id, { description });
   const previous = w.marker ? ` (it carried the marker of ${describeOwner(w.marker.owner)})` : "";
   log(`adopted webhook ${live.id}${previous}: it now carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}`);
-  return { webhook: { ...live, description }, description: w.description, marker: confirmedMarker(owner, live.id), claim: "owned" };
+  return { webhook: { ...live, description }, description: text, marker: confirmedMarker(owner, live.id), claim: "owned" };
 }
 
 /** A create that lost a race to an older one of the same key: it deleted its own webhook and the loop looks again. */
@@ -220,7 +234,7 @@ const MAX_CREATE_ROUNDS = 5;
 async function createSealConfirm(client: TucoClient, declaration: WebhookDeclaration, owner: StackOwner, log: Log, onSecret: (secret: string) => void): Promise<ApplyResult | typeof LOST_RACE> {
   const { spec, seal } = declaration;
   const startedAt = Date.now();
-  const nonce = makeCreateNonce(startedAt);
+  const nonce = makeCreateNonce(spec, startedAt);
   const pending: Marker = { owner: { tool: "cdktf", ...owner }, pending: nonce };
   const { webhook, secret } = await createWebhook(client, { ...spec, description: withMarker(spec.description, pending) }, log, {
     isThisCreate: (w) => readDescription(w.description).marker?.pending === nonce,
@@ -230,18 +244,24 @@ async function createSealConfirm(client: TucoClient, declaration: WebhookDeclara
   const { id } = webhook;
   log(`created webhook ${id} (${JSON.stringify(spec.name)}), not yet confirmed: its secret is being sealed`);
 
-  // Two creates of one key at once: the older one wins, on every machine alike (the list's own order).
+  // Two creates of one key at once: the older one wins, on every machine alike (by createdAt, then id).
   const after = readOwners(await client.list());
-  const mine = after.findIndex((w) => w.webhook.id === id);
+  let mine = after.find((w) => w.webhook.id === id);
+  if (!mine) {
+    // Not in the list: deleted by another run, or a list that does not show it yet.
+    const live = await client.tryGet(id);
+    if (!live) {
+      log(`webhook ${id} was deleted by another run while this one created it; looking again`);
+      return LOST_RACE;
+    }
+    mine = readOwners([live])[0];
+  }
   const key = keyWebhooks(after, owner);
-  const older = [...key.own, ...key.pending.filter((w) => createStillRunning(w))].filter((w) => after.indexOf(w) > mine);
-  if (mine < 0 || older.length > 0) {
-    if (mine >= 0) await deleteWebhook(client, id);
-    log(
-      mine < 0
-        ? `webhook ${id} was deleted by another run while this one created it; looking again`
-        : `another run created this webhook at the same time (webhook ${showId(older[0].webhook.id)}, started first): deleted this run's ${id}, whose secret was never sealed, and looking again`,
-    );
+  const tucoNow = client.serverNow();
+  const older = [...key.own, ...key.pending.filter((w) => createStillRunning(w, tucoNow))].filter((w) => w.webhook.id !== id && oldestFirst(w, mine) < 0);
+  if (older.length > 0) {
+    await deleteWebhook(client, id);
+    log(`another run created this webhook at the same time (webhook ${showId(older[0].webhook.id)}, started first): deleted this run's ${id}, whose secret was never sealed, and looking again`);
     return LOST_RACE;
   }
 
@@ -287,6 +307,9 @@ async function createSealConfirm(client: TucoClient, declaration: WebhookDeclara
   try {
     lastHealthCheck = await healthCheckOf(client, declaration, id, log);
   } catch (err) {
+    if (err instanceof TucoNotFoundError) {
+      throw new WebhookApplyError(`webhook ${id} was deleted (by another run, or by hand) right after this run confirmed it: ${sealedPath} holds its dead secret. Apply again: it creates the webhook again and seals the new secret there.`);
+    }
     if (!(err instanceof HealthCheckFailedError)) {
       // The check never ran (Tuco or the network failed): the webhook is fine as far as anyone knows.
       const why = err instanceof Error ? err.message : String(err);
@@ -317,10 +340,12 @@ export async function applyDeclaration(client: TucoClient, declaration: WebhookD
     log(`removed ${leftover}, left by an interrupted seal (its webhook was never confirmed, so its secret is dead)`);
   }
   const waitUntil = Date.now() + PENDING_LEASE_MS + 10_000;
+  let lostRace = false;
   for (let round = 1; ; round++) {
     const owners = readOwners(await client.list());
     const key = keyWebhooks(owners, owner);
-    const running = key.pending.filter((w) => createStillRunning(w));
+    const tucoNow = client.serverNow();
+    const running = key.pending.filter((w) => createStillRunning(w, tucoNow));
     const sealedId = await sealedIdAt(declaration.seal.path);
     for (const w of key.pending) {
       if (running.includes(w)) continue;
@@ -331,22 +356,27 @@ export async function applyDeclaration(client: TucoClient, declaration: WebhookD
         log(`finishing an interrupted create: webhook ${w.webhook.id} was never confirmed, but its secret is sealed in ${declaration.seal.path} (the file is labelled with its id): confirmed it`);
         continue;
       }
-      await deleteWebhook(client, w.webhook.id);
-      log(`finishing an interrupted create: webhook ${showId(w.webhook.id)} was created but never confirmed (the run that created it was stopped), so nobody holds its secret: deleted it`);
+      const settled = await deleteIfStillInterrupted(client, w, owner);
+      if (typeof settled === "object") key.own.push(settled);
+      if (settled === "deleted") log(`finishing an interrupted create: webhook ${showId(w.webhook.id)} was created but never confirmed (the run that created it was stopped), so nobody holds its secret: deleted it`);
     }
     if (key.own.length > 0) {
-      const keep = await keepOne(client, declaration, key.own, log);
+      const keep = await keepOne(client, declaration, key.own.sort(oldestFirst), log);
       if (declaration.adoptId !== null && declaration.adoptId !== keep.webhook.id) {
         throw new OwnershipError(
-          `adoptId ${showId(declaration.adoptId)}: stack ${owner.stack} key ${owner.key} already owns webhook ${keep.webhook.id}. Remove adoptId, or delete ${keep.webhook.id} first (tuco-webhooks delete --id ${keep.webhook.id}).`,
+          `adoptId ${showId(declaration.adoptId)}: stack ${owner.stack} key ${owner.key} already owns webhook ${keep.webhook.id}. Remove adoptId, or delete ${keep.webhook.id} first (tuco-webhooks delete --id ${keep.webhook.id} --force).`,
           [keep.webhook.id],
         );
       }
+      if (sealedId !== undefined && sealedId !== keep.webhook.id) {
+        log(`warning: ${declaration.seal.path} holds the secret of webhook ${showId(sealedId)}, not of this key's webhook ${keep.webhook.id}: this key's secret is not there. If no other run holds it, delete ${keep.webhook.id} (tuco-webhooks delete --id ${keep.webhook.id} --force) and apply again to get a new one sealed.`);
+      }
+      if (lostRace) log(`this run sealed nothing: webhook ${keep.webhook.id} was created by another run at the same time, and that run's sealed file holds its secret`);
       return reconcile(client, declaration, owner, keep, log);
     }
     if (running.length > 0) {
       if (Date.now() > waitUntil) {
-        throw new WebhookApplyError(`another run has been creating this webhook (webhook ${showId(running[0].webhook.id)}) for too long: if no other run is active, delete it (tuco-webhooks delete --id ${showId(running[0].webhook.id)}) and apply again.`);
+        throw new WebhookApplyError(`another run has been creating this webhook (webhook ${showId(running[0].webhook.id)}) for too long: if no other run is active, delete it (tuco-webhooks delete --id ${showId(running[0].webhook.id)} --force) and apply again.`);
       }
       log(`waiting for another run that is creating this webhook (webhook ${showId(running[0].webhook.id)}, not yet confirmed)`);
       await sleep(options.pollMs ?? 500);
@@ -355,12 +385,36 @@ export async function applyDeclaration(client: TucoClient, declaration: WebhookD
     if (declaration.adoptId !== null) return adoptDeclared(client, declaration, owner, log);
     const blocking = [...key.foreign, ...lookalikes(owners, declaration.spec, new Set(key.foreign.map((w) => w.webhook.id)))];
     if (blocking.length > 0) throw inTheWay(declaration, owner, blocking);
+    const sealedFor = sealedId === undefined ? undefined : owners.find((w) => w.webhook.id === sealedId);
+    if (sealedFor) {
+      // Sealing here would overwrite the only copy of a live webhook's secret.
+      throw new OwnershipError(
+        `Not creating webhook ${JSON.stringify(declaration.spec.name)} for stack ${owner.stack} key ${owner.key}: its seal path ${declaration.seal.path} holds the secret of live webhook ${describeWebhook(sealedFor)}` +
+          `${sealedFor.marker ? `, of ${describeOwner(sealedFor.marker.owner)}` : ""}, and sealing this one there would lose it. Give each webhook its own seal path.`,
+        [sealedFor.webhook.id],
+      );
+    }
     if (round > MAX_CREATE_ROUNDS) {
       throw new WebhookApplyError(`creating webhook ${JSON.stringify(declaration.spec.name)} was undone ${MAX_CREATE_ROUNDS} times by other runs creating it at the same time: nothing of this run's is left. Apply again once the other runs are done.`);
     }
     const outcome = await createSealConfirm(client, declaration, owner, log, options.onSecret ?? (() => {}));
     if (outcome !== LOST_RACE) return outcome;
+    lostRace = true;
   }
+}
+
+/**
+ * Deletes an interrupted create's webhook after reading it once more: the list it was judged on
+ * may be stale, and its run may have confirmed it since (then it is returned: the key's own now).
+ */
+async function deleteIfStillInterrupted(client: TucoClient, w: OwnedWebhook, owner: StackOwner): Promise<"deleted" | "gone" | "kept" | OwnedWebhook> {
+  const live = await client.tryGet(w.webhook.id);
+  if (!live) return "gone";
+  const [now] = readOwners([live]);
+  if (now.claim === "owned" && isStackOwner(now.marker?.owner, owner)) return now;
+  if (now.claim !== "pending" || now.marker?.pending !== w.marker?.pending || createStillRunning(now, client.serverNow())) return "kept";
+  await deleteWebhook(client, w.webhook.id);
+  return "deleted";
 }
 
 /** Adopts the declaration's `adoptId`, patches it to match, health-checks it; its secret is known only if the sealed file already holds it. */
@@ -372,7 +426,7 @@ async function adoptDeclared(client: TucoClient, declaration: WebhookDeclaration
     sealed
       ? `its secret is the one sealed in ${declaration.seal.path} (labelled with this webhook's id)`
       : `warning: the signing secret of adopted webhook ${adopted.webhook.id} is unknown (Tuco returns it only once, at creation) and no sealed file here holds it. ` +
-          `If you no longer have it, remove adoptId and delete the webhook (tuco-webhooks delete --id ${adopted.webhook.id}): the next apply creates a new one and seals its secret.`,
+          `If you no longer have it, remove adoptId and delete the webhook (tuco-webhooks delete --id ${adopted.webhook.id} --force): the next apply creates a new one and seals its secret.`,
   );
   return { ...result, sealedSecretPath: sealed ? declaration.seal.path : null };
 }

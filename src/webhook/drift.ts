@@ -4,12 +4,12 @@
  * app to webhooks managed through provisioners: this is what sees them. A drift check reads only.
  */
 import type { TucoClient } from "../api/client";
-import { applyDeclaration, ownedDiff, ownedPatch } from "./apply";
+import { applyDeclaration, ownedDiff, ownedPatch, sealedIdAt } from "./apply";
 import type { WebhookDeclaration } from "./declaration";
 import { deleteWebhook, type Log } from "./lifecycle";
 import { readOwners, type StackOwner } from "./ownership";
 import type { WebhookField } from "./spec";
-import { instanceWebhooks, keyWebhooks, lookalikes } from "./stack-webhooks";
+import { createStillRunning, instanceWebhooks, keyWebhooks, lookalikes } from "./stack-webhooks";
 
 /**
  * How one declared or owned webhook compares: `unfinished` is a create that never confirmed (its
@@ -26,6 +26,8 @@ export interface DriftEntry {
   /** The live webhook's id (null when missing). */
   readonly id: string | null;
   readonly changes: { field: WebhookField; live: unknown; declared: unknown }[];
+  /** For `unfinished`: what apply does with it. `confirm`: the sealed file here holds its secret; `replace`: nobody does, it is deleted (and created again when the key owns nothing else); `wait`: its create is still running elsewhere. */
+  readonly finish?: "confirm" | "replace" | "wait";
 }
 
 /** The whole comparison of a stack instance. */
@@ -38,18 +40,25 @@ export interface DriftReport {
 }
 
 /** Compares a stack instance's declared webhooks with the live workspace. Reads only (one list). */
-export async function checkDrift(client: Pick<TucoClient, "list">, stack: string, instance: string | undefined, declared: readonly WebhookDeclaration[]): Promise<DriftReport> {
+export async function checkDrift(client: Pick<TucoClient, "list" | "serverNow">, stack: string, instance: string | undefined, declared: readonly WebhookDeclaration[]): Promise<DriftReport> {
   const owners = readOwners(await client.list());
+  const tucoNow = client.serverNow();
   const entries: DriftEntry[] = [];
   for (const want of declared) {
     const { key } = want.owner;
     const owner: StackOwner = { stack, key, instance: instance ?? "" };
     const { own, pending, foreign } = instance === undefined ? { own: [], pending: [], foreign: keyWebhooks(owners, owner).foreign } : keyWebhooks(owners, owner);
     const [live, ...duplicates] = own;
+    // Creates that were stopped (not one still at work), also beside the key's own webhook: each an active webhook nobody holds the secret of.
+    const sealedId = await sealedIdAt(want.seal.path);
+    for (const w of pending.filter((p) => !createStillRunning(p, tucoNow))) {
+      entries.push({ key, status: "unfinished", id: w.webhook.id, changes: [], finish: !live && w.webhook.id === sealedId ? "confirm" : "replace" });
+    }
     if (!live) {
       const blocking = [...foreign, ...lookalikes(owners, want.spec, new Set(foreign.map((w) => w.webhook.id)))];
-      if (pending.length > 0) entries.push({ key, status: "unfinished", id: pending[0].webhook.id, changes: [] });
-      else if (blocking.length > 0) for (const w of blocking) entries.push({ key, status: "in-the-way", id: w.webhook.id, changes: [] });
+      if (pending.length > 0) {
+        if (pending.every((p) => createStillRunning(p, tucoNow))) entries.push({ key, status: "unfinished", id: pending[0].webhook.id, changes: [], finish: "wait" });
+      } else if (blocking.length > 0) for (const w of blocking) entries.push({ key, status: "in-the-way", id: w.webhook.id, changes: [] });
       else entries.push({ key, status: "missing", id: null, changes: [] });
       continue;
     }

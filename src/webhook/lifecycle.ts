@@ -60,7 +60,25 @@ export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: 
     const id = err.webhook.id;
     log(`Creating webhook ${JSON.stringify(spec.name)} reached Tuco but ${err.reason}. Tuco created it as ${id}, but its one-time signing secret never arrived. Deleting ${id}, whose secret is lost, and creating the webhook again.`);
     await deleteWebhook(client, id);
-    created = await client.create(input, createOptions);
+    try {
+      created = await client.create(input, createOptions);
+    } catch (again) {
+      if (!(again instanceof TucoCreateOutcomeUnknownError) || !again.webhook) throw again;
+      // Lost twice: this twin is deleted too, so nothing secretless is left behind.
+      const twin = again.webhook.id;
+      const deleted = await deleteWebhook(client, twin).then(
+        () => true,
+        () => false,
+      );
+      throw new TucoCreateOutcomeUnknownError(
+        `Creating webhook ${JSON.stringify(spec.name)} reached Tuco twice, and both answers were lost (last: ${again.reason}). ` +
+          (deleted
+            ? `Both webhooks Tuco made (${id}, ${twin}) were deleted again, since nobody holds their secret: nothing is left. Apply again once Tuco answers reliably.`
+            : `${id} was deleted; deleting ${twin} failed, so it is left, active and without a known secret. It carries a marker of a create that never finished: the next apply deletes it (or: tuco-webhooks delete --id ${twin} --force).`),
+        deleted ? undefined : again.webhook,
+        { cause: again.cause, reason: again.reason },
+      );
+    }
   }
   const now = created.createdAt;
   const webhook: Webhook = {

@@ -10,12 +10,14 @@
  *   [tuco-webhooks stack=<stack> key=<key>]                                          tuco-webhooks 0.1 (no instance)
  *
  * A marker is the owner's only when it is provably the webhook's own: a confirmed marker names the
- * webhook's own id (a marker copied onto another webhook does not), a pending one carries the time
- * of its create, which must match the webhook's createdAt. The user's text may stand before or
- * after it; whitespace around it does not matter.
+ * webhook's own id (a marker copied onto another webhook does not); a pending one carries the time
+ * of its create, which must match the webhook's createdAt, and a fingerprint of the url and name it
+ * was created with, which must match the webhook's, and only the oldest webhook carrying one create's
+ * value is that create's. The user's text may stand before or after it; whitespace around it does
+ * not matter.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Webhook } from "../api/types";
 import { showValue } from "../private/text";
@@ -118,6 +120,26 @@ export function containsMarker(text: string): boolean {
   return text.includes("[tuco-webhooks");
 }
 
+/**
+ * A description's user part with everything that looks like a marker taken out (a broken or second
+ * marker, `[tuco-webhooks ...]` typed as a note), for an adopt that puts the one marker back; and
+ * what was taken out, to say so.
+ */
+export function withoutMarkerLikeText(text: string | null): { text: string | null; removed: string[] } {
+  if (text === null) return { text: null, removed: [] };
+  const removed: string[] = [];
+  const kept = text
+    .replace(/\[tuco-webhooks[^\]\n]*\]?/g, (m) => {
+      removed.push(m);
+      return "";
+    })
+    .split(/\n{2,}/)
+    .map((piece) => piece.trim())
+    .filter((piece) => piece !== "")
+    .join("\n\n");
+  return { text: kept === "" ? null : kept, removed };
+}
+
 /** A live description read: the user's part, and the one marker in it. */
 export interface ReadDescription {
   /** The description without any marker, the text around it joined (null when nothing is left). */
@@ -160,39 +182,56 @@ export interface OwnedWebhook {
 export interface CreateNonce {
   /** When the create started, ms since the epoch (the creator's clock). */
   readonly at: number;
-  /** A short hash of the creator's machine (hostname and boot id). */
+  /** A short hash of the creator's machine (hostname, boot id and pid namespace). */
   readonly host: string;
   readonly pid: number;
+  /** A short hash of the url and name the webhook was created with. */
+  readonly target: string;
 }
 
 let thisHostTag: string | undefined;
-/** A short, stable tag of this machine (its hostname and, on Linux, its boot id): never the hostname itself. */
+/**
+ * A short, stable tag of where this process's pids mean something: the hostname and, on Linux, the
+ * boot id and the pid namespace (two containers of one machine share a boot id, not their pids).
+ * Never the hostname itself.
+ */
 export function hostTag(): string {
   if (thisHostTag === undefined) {
-    let boot = "";
-    try {
-      boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-    } catch {
-      // not Linux: the hostname alone
-    }
-    thisHostTag = createHash("sha256").update(`${hostname()}\n${boot}`).digest("hex").slice(0, 8);
+    const linux = (read: () => string): string => {
+      try {
+        return read();
+      } catch {
+        return ""; // not Linux: the hostname alone
+      }
+    };
+    const boot = linux(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim());
+    const pids = linux(() => readlinkSync("/proc/self/ns/pid"));
+    thisHostTag = createHash("sha256").update(`${hostname()}\n${boot}\n${pids}`).digest("hex").slice(0, 8);
   }
   return thisHostTag;
 }
 
-/** A fresh per-create value for a pending marker: when, on which machine, by which process, and a random part. */
-export function makeCreateNonce(now: number = Date.now()): string {
-  return `${now.toString(36)}-${hostTag()}-${process.pid.toString(36)}-${randomBytes(4).toString("hex")}`;
+/** The fingerprint of the url and name a webhook is created with, in its pending marker. */
+function targetTag(target: { readonly url: string; readonly name: string }): string {
+  return createHash("sha256").update(`${target.url}\n${target.name}`).digest("hex").slice(0, 8);
+}
+
+/**
+ * A fresh per-create value for a pending marker: when, on which machine, by which process, a random
+ * part, and the fingerprint of the url and name of the webhook being created.
+ */
+export function makeCreateNonce(target: { readonly url: string; readonly name: string }, now: number = Date.now()): string {
+  return `${now.toString(36)}-${hostTag()}-${process.pid.toString(36)}-${randomBytes(4).toString("hex")}-${targetTag(target)}`;
 }
 
 /** Reads a nonce `makeCreateNonce` wrote; undefined for anything else. */
 export function parseCreateNonce(text: string): CreateNonce | undefined {
-  const m = /^([0-9a-z]{1,12})-([0-9a-f]{8})-([0-9a-z]{1,10})-[0-9a-f]{8}$/.exec(text);
+  const m = /^([0-9a-z]{1,12})-([0-9a-f]{8})-([0-9a-z]{1,10})-[0-9a-f]{8}-([0-9a-f]{8})$/.exec(text);
   if (!m) return undefined;
-  return { at: parseInt(m[1], 36), host: m[2], pid: parseInt(m[3], 36) };
+  return { at: parseInt(m[1], 36), host: m[2], pid: parseInt(m[3], 36), target: m[4] };
 }
 
-/** The claim a marker makes about the webhook that carries it. */
+/** The claim a marker makes about the webhook that carries it, alone (`readOwners` also compares webhooks). */
 function claimOf(webhook: Webhook, read: ReadDescription): Claim {
   if (read.unreadable) return "unreadable";
   const { marker } = read;
@@ -201,16 +240,25 @@ function claimOf(webhook: Webhook, read: ReadDescription): Claim {
   if (marker.id !== undefined) return marker.id === webhook.id ? "owned" : "copy";
   const nonce = parseCreateNonce(marker.pending ?? "");
   const created = Date.parse(webhook.createdAt);
-  // A pending marker is its create's own only when it was written with the webhook (a copy is made later, by hand).
-  return nonce && Math.abs(created - nonce.at) <= PENDING_CLOCK_SKEW_MS ? "pending" : "copy";
+  // A pending marker is its create's own only when it was written with the webhook: at its creation
+  // time, with its url and name (a copy is made later, by hand, usually onto another webhook).
+  return nonce && Math.abs(created - nonce.at) <= PENDING_CLOCK_SKEW_MS && nonce.target === targetTag(webhook) ? "pending" : "copy";
 }
 
-/** Reads every webhook's marker and what it proves. */
+/**
+ * Reads every webhook's marker and what it proves. One create makes one webhook: of several
+ * carrying the same pending value, only the oldest is that create's; the others are copies.
+ */
 export function readOwners(webhooks: readonly Webhook[]): OwnedWebhook[] {
-  return webhooks.map((webhook) => {
-    const read = readDescription(webhook.description);
-    return { webhook, description: read.description, marker: read.marker, claim: claimOf(webhook, read) };
+  const read = webhooks.map((webhook) => {
+    const r = readDescription(webhook.description);
+    return { webhook, description: r.description, marker: r.marker, claim: claimOf(webhook, r) };
   });
+  const firstOfCreate = new Map<string, OwnedWebhook>();
+  for (const w of [...read].sort(oldestFirst)) {
+    if (w.claim === "pending" && !firstOfCreate.has(w.marker!.pending!)) firstOfCreate.set(w.marker!.pending!, w);
+  }
+  return read.map((w) => (w.claim === "pending" && firstOfCreate.get(w.marker!.pending!) !== w ? { ...w, claim: "copy" } : w));
 }
 
 /** The stack and key a description's marker names (a CDKTF or a 0.1 marker), whatever it proves; undefined for none or a Pulumi one. */

@@ -62,13 +62,16 @@ export function lookalikes(owners: readonly OwnedWebhook[], spec: Pick<WebhookSp
 }
 
 /**
- * Whether the create that wrote a pending marker may still be at work: on this machine, while its
- * process runs; on another, for `PENDING_LEASE_MS` after it started. A create that is not is
+ * Whether the create that wrote a pending marker may still be at work: where its pid means
+ * something (this machine, this pid namespace), while its process runs; elsewhere, for
+ * `PENDING_LEASE_MS` after Tuco created the webhook, measured on Tuco's clock (`tucoNow`, from
+ * `TucoClient.serverNow()`), so neither machine's clock skew counts. A create that is not is
  * interrupted: its secret was never kept, and the webhook is to be replaced.
  */
-export function createStillRunning(w: OwnedWebhook, now: number = Date.now()): boolean {
+export function createStillRunning(w: OwnedWebhook, tucoNow: number): boolean {
   const nonce = parseCreateNonce(w.marker?.pending ?? "");
   if (!nonce) return false;
   if (nonce.host === hostTag()) return nonce.pid === process.pid || processAlive(nonce.pid);
-  return now - nonce.at <= PENDING_LEASE_MS;
+  const created = Date.parse(w.webhook.createdAt);
+  return Number.isNaN(created) || tucoNow - created <= PENDING_LEASE_MS;
 }

@@ -2,6 +2,7 @@
  * `tuco-webhooks drift` on a stack synthesized by cdktf, against the emulator, through the built CLI.
  * The steps share one stack and run in order.
  */
+import { execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { TucoWebhook } from "../../src/cdktf";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import { freshInstance, markedStackKey, ownedDescription, readDescription, seedOwned } from "../helpers/markers";
+import { freshInstance, markedStackKey, ownedDescription, readDescription, seedOwned, withMarker } from "../helpers/markers";
 import { ageDecrypt, ageKeypair } from "../helpers/age";
 import { requireBuiltCli, runCli } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
@@ -176,6 +177,25 @@ describe("tuco-webhooks drift", () => {
     const adopt = await runCli(["adopt", "--id", crm.id, "--stack", "shop", "--key", "crm"], env);
     expect(adopt.code, adopt.stderr).toBe(0);
     expect((await runCli(["drift", stackDir], env)).code).toBe(0);
+  });
+
+  test("a stopped create's twin beside the key's own webhook: drift reports it unfinished, --fix deletes it and keeps the webhook", { timeout: STEP_MS }, async () => {
+    const crm = (await byKey()).get("crm")!;
+    const spec = { url: `${receiver.origin}/crm`, name: "CRM" };
+    // The nonce of a process that has ended on this machine: what a run killed mid-create leaves behind.
+    const ownership = path.resolve(__dirname, "../../dist/webhook/ownership.js");
+    const nonce = execFileSync(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(ownership)}).makeCreateNonce(${JSON.stringify(spec)}))`], { encoding: "utf8" });
+    const twin = await client.create({ ...spec, events: ["message.sent"], description: withMarker("Feeds the CRM", { owner: { tool: "cdktf", stack: "shop", key: "crm", instance: INSTANCE }, pending: nonce }) });
+    const run = await runCli(["drift", stackDir], env);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout).toContain(`+ webhook crm (${twin.id}): a create that never finished (nobody holds its secret): apply deletes it`);
+    const json = JSON.parse((await runCli(["drift", stackDir, "--json"], env)).stdout) as { webhooks: unknown[] };
+    expect(json.webhooks).toContainEqual({ key: "crm", status: "unfinished", id: twin.id, changes: [], finish: "replace" });
+    expect(json.webhooks).toContainEqual({ key: "crm", status: "in-sync", id: crm.id, changes: [] });
+    const fix = await runCli(["drift", stackDir, "--fix"], env);
+    expect(fix.code, fix.stderr).toBe(0);
+    expect(await client.tryGet(twin.id)).toBeUndefined();
+    expect((await byKey()).get("crm")!.id).toBe(crm.id);
   });
 
   test("fails with exit 1 naming the file when cdk.tf.json was edited by hand", { timeout: STEP_MS }, async () => {

@@ -3,7 +3,7 @@
  * description in the Tuco app, copied and typed markers, another stack instance with the same stack
  * name and key, a Pulumi-managed webhook, and concurrent runs of one stack and key.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -14,7 +14,7 @@ import { readDescription, withMarker } from "../../src/webhook/ownership";
 import { freshKey, requestsOf, writes } from "./helpers";
 import { ageDecrypt, ageKeypair, requireAgeBinary, type AgeKeypair } from "../helpers/age";
 import { freshInstance, ownedDescription } from "../helpers/markers";
-import { requireBuiltCli, runCli, type ProcessRun } from "../helpers/process";
+import { CLI, onAnotherMachine, pauseAt, requireBuiltCli, runCli, start, type ProcessRun } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 let emulator: RunningEmulator;
@@ -212,6 +212,175 @@ describe("concurrent runs of one stack and key", () => {
         }
       });
       expect(sealed).toBe(1);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+/** The last delivery Tuco made to `url`. */
+function lastPingTo(url: string) {
+  const ping = receiver.received.filter((r) => `${receiver.origin}${r.path}` === url).at(-1);
+  expect(ping, `no ping reached ${url}`).toBeDefined();
+  return ping!;
+}
+
+/** Kills an apply of `spec` right after Tuco answered its POST: a pending webhook whose secret nobody holds. */
+async function interruptedCreate(w: Awaited<ReturnType<typeof workspace>>, spec: ReturnType<Awaited<ReturnType<typeof workspace>>["spec"]>) {
+  const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(spec)], { ...w.env(), ...pauseAt("after POST /api/webhooks") });
+  await run.waitFor(/tuco-test-pause: /);
+  await run.kill("SIGKILL");
+  const [pending] = await w.client.list();
+  expect(readDescription(pending.description).marker?.pending).toBeTruthy();
+  return pending;
+}
+
+describe("a pending marker that is not its create's own", () => {
+  test("copied onto another webhook, it proves nothing: apply, prune and delete never touch the copy; apply names it as in the way", async () => {
+    const w = await workspace();
+    try {
+      const pending = await interruptedCreate(w, w.spec("crm"));
+      const copy = await w.client.create({ url: `${receiver.url}/hand-made`, events: ["message.reply"], name: "hand-made", description: pending.description! });
+      const listed = JSON.parse((await runCli(["list", "--json"], w.env())).stdout) as { webhooks: { id: string; claim: string }[] };
+      expect(listed.webhooks.find((x) => x.id === copy.id)?.claim).toBe("copy");
+      expect(listed.webhooks.find((x) => x.id === pending.id)?.claim).toBe("pending");
+
+      const before = (await requestsOf(control, w.apiKey)).length;
+      const apply = await w.apply(w.spec("crm"));
+      expect(apply.code).toBe(1);
+      expect(apply.stderr).toContain(`finishing an interrupted create: webhook ${pending.id} was created but never confirmed`);
+      expect(apply.stderr).toMatch(new RegExp(`${copy.id} \\(name "hand-made", url ".*"\\) carries a copy of a marker that is not its own`));
+      expect((await runCli(["prune", "--stack", "prod", "--keep", ""], w.env())).code).toBe(0);
+      expect((await runCli(["delete", "--stack", "prod", "--key", "crm"], w.env())).code).toBe(0);
+      expect(writes((await requestsOf(control, w.apiKey)).slice(before)).filter((r) => r.path.includes(copy.id))).toEqual([]);
+      expect((await w.client.list()).map((x) => x.id)).toEqual([copy.id]);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe("a create running on another machine", () => {
+  test("with a clock 3 minutes ahead, a second runner waits for it instead of deleting it; both end with the first's webhook and sealed secret", async () => {
+    const w = await workspace();
+    const resume = join(dir, `${w.instance}.resume`);
+    try {
+      const first = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], { ...w.env(), ...pauseAt("before PATCH /api/webhooks/", resume) });
+      await first.waitFor(/tuco-test-pause: /);
+      const elsewhere = w.spec("crm", { seal: { recipients: [alice.recipient], path: join(dir, w.instance, "elsewhere", "crm.age") } });
+      const second = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(elsewhere), "--json"], { ...w.env(), ...onAnotherMachine(3 * 60_000) });
+      await second.waitFor(/waiting for another run that is creating this webhook/);
+      await writeFile(resume, "");
+      const [a, b] = await Promise.all([first.done, second.done]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      const live = await w.client.list();
+      expect(live).toHaveLength(1);
+      expect(result(a)).toMatchObject({ action: "created", id: live[0].id });
+      expect(result(b)).toMatchObject({ action: "unchanged", id: live[0].id, sealedSecretPath: null });
+      const ping = lastPingTo(w.spec("crm").url);
+      expect(checkTucoSignature(ping.rawBody, ping.headers["x-tuco-signature"], ageDecrypt(result(a).sealedSecretPath!, alice.identityFile))).toEqual({ ok: true });
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe("adopt, on purpose", () => {
+  test("is refused for a key that already owns a webhook, naming it: the next apply would delete one of the two", async () => {
+    const w = await workspace();
+    try {
+      const { id } = result(await w.apply(w.spec("crm")));
+      const other = await w.client.create({ url: `${receiver.url}/other`, events: ["message.sent"], name: "other" });
+      const adopt = await runCli(["adopt", "--id", other.id, "--stack", "prod", "--key", "crm"], w.env());
+      expect(adopt.code).toBe(1);
+      expect(adopt.stderr).toContain(`that key already owns webhook ${id}`);
+      expect((await w.client.get(other.id)).description).toBeNull();
+      expect(result(await w.apply(w.spec("crm")))).toMatchObject({ action: "unchanged", id });
+      expect((await w.client.list()).map((x) => x.id).sort()).toEqual([id, other.id].sort());
+    } finally {
+      await w.close();
+    }
+  });
+
+  test.each([
+    ["a note that looks like a marker", (marked: string) => `${marked}\n\nsee [tuco-webhooks docs]`],
+    ["a marker broken by a double space", (marked: string) => marked.replace("[tuco-webhooks stack", "[tuco-webhooks  stack")],
+  ])("repairs a description made unreadable by %s: apply then keeps the same webhook", async (_what, edit) => {
+    const w = await workspace();
+    try {
+      const { id } = result(await w.apply(w.spec("crm")));
+      await w.client.update(id, { description: edit((await w.client.get(id)).description!) });
+      const refused = await w.apply(w.spec("crm"));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`tuco-webhooks adopt --id ${id} --stack prod --key crm`);
+      const adopt = await runCli(["adopt", "--id", id, "--stack", "prod", "--key", "crm"], w.env());
+      expect(adopt.code, adopt.stderr).toBe(0);
+      expect(adopt.stderr).toContain("removed text that looked like an ownership marker from its description");
+      const again = await w.apply(w.spec("crm"));
+      expect(again.code, again.stderr).toBe(0);
+      expect(result(again)).toMatchObject({ id });
+      expect((await w.client.get(id)).description).toBe(ownedDescription("CRM sync", { stack: "prod", key: "crm", instance: w.instance }, id));
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe("a seal path that holds a live webhook's secret", () => {
+  test("is never overwritten by another key's create: the apply fails before any write, naming the webhook whose secret it holds", async () => {
+    const w = await workspace();
+    try {
+      const shared = join(dir, w.instance, "shared.age");
+      const a = result(await w.apply(w.spec("a", { seal: { recipients: [alice.recipient], path: shared } })));
+      const before = (await requestsOf(control, w.apiKey)).length;
+      const b = await w.apply(w.spec("b", { seal: { recipients: [alice.recipient], path: shared } }));
+      expect(b.code).toBe(1);
+      expect(b.stderr).toContain(`its seal path ${shared} holds the secret of live webhook ${a.id}`);
+      expect(b.stderr).toContain("Give each webhook its own seal path");
+      expect(writes((await requestsOf(control, w.apiKey)).slice(before))).toEqual([]);
+      await w.client.healthCheck(a.id);
+      const ping = lastPingTo(w.spec("a").url);
+      expect(checkTucoSignature(ping.rawBody, ping.headers["x-tuco-signature"], ageDecrypt(shared, alice.identityFile))).toEqual({ ok: true });
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe("delete --id", () => {
+  test("refuses a webhook a stack or a Pulumi resource owns unless --force, naming the owner", async () => {
+    const w = await workspace();
+    try {
+      const { id } = result(await w.apply(w.spec("crm")));
+      const refused = await runCli(["delete", "--id", id], w.env());
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`webhook ${id} (name "crm") is managed by stack prod key crm of stack instance ${w.instance}`);
+      expect(refused.stderr).toContain("--force");
+      expect((await w.client.list()).map((x) => x.id)).toEqual([id]);
+      const forced = await runCli(["delete", "--id", id, "--force"], w.env());
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(forced.stderr).toContain(`webhook ${id} was managed by stack prod key crm`);
+      expect(await w.client.list()).toEqual([]);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe("a create whose answer is lost twice", () => {
+  test("deletes both webhooks Tuco made, leaves nothing, and says so", async () => {
+    const w = await workspace();
+    try {
+      await control.addFault({ kind: "commit-then-drop", method: "POST", path: "/api/webhooks", times: 2 });
+      const run = await w.apply(w.spec("lost"));
+      await control.clearFaults();
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/reached Tuco twice, and both answers were lost .*were deleted again, since nobody holds their secret: nothing is left\. Apply again/);
+      expect(await w.client.list()).toEqual([]);
+      const again = await w.apply(w.spec("lost"));
+      expect(again.code, again.stderr).toBe(0);
+      expect((await w.client.list()).map((x) => x.id)).toEqual([result(again).id]);
     } finally {
       await w.close();
     }

@@ -137,7 +137,7 @@ describe("a provider host killed mid-create", () => {
     const next = await host();
     try {
       const created = await checkAndCreate(next, "crm", inputsOf("crm"));
-      expect(next.stderr()).toMatch(new RegExp(`Webhook ${orphan.id} .* also carries this resource's marker.*delete it with \`tuco-webhooks delete --id ${orphan.id}\``));
+      expect(next.stderr()).toMatch(new RegExp(`Webhook ${orphan.id} .* also carries this resource's marker.*delete it with \`tuco-webhooks delete --id ${orphan.id} --force\``));
       expect((await api.list()).map((w) => w.id).sort()).toEqual([orphan.id, created.id].sort());
     } finally {
       await next.close();

@@ -166,7 +166,7 @@ describe("terraform apply cancelled while a provisioner seals a new secret", () 
 
       const drift = await runCli(["drift", dir, "--json"], ws.env(env));
       expect(drift.code, drift.stderr).toBe(2);
-      expect(JSON.parse(drift.stdout).webhooks).toEqual([{ key: "crm", status: "unfinished", id: pending.id, changes: [] }]);
+      expect(JSON.parse(drift.stdout).webhooks).toEqual([{ key: "crm", status: "unfinished", id: pending.id, changes: [], finish: "confirm" }]);
 
       const again = await ws.apply(dir, { env });
       expect(again.stdout).toMatch(new RegExp(`finishing an interrupted create: webhook ${pending.id} was never confirmed, but its secret is sealed`));

@@ -6,7 +6,7 @@ import type { TucoClient } from "../../src/api/client";
 import type { CreateWebhookInput } from "../../src/api/types";
 import { makeCreateNonce, withMarker, type StackOwner } from "../../src/webhook/ownership";
 
-export { markedStackKey, readDescription } from "../../src/webhook/ownership";
+export { markedStackKey, readDescription, withMarker } from "../../src/webhook/ownership";
 
 let instances = 0;
 /** A fresh stack instance id, like the id terraform gives the stack's instance resource. */
@@ -17,7 +17,7 @@ export function freshInstance(): string {
 
 /** Creates a webhook and confirms it with `owner`'s marker, as apply does; returns its id. */
 export async function seedOwned(client: TucoClient, owner: StackOwner, body: CreateWebhookInput): Promise<string> {
-  const { id } = await client.create({ ...body, description: withMarker(body.description ?? null, { owner: { tool: "cdktf", ...owner }, pending: makeCreateNonce() }) });
+  const { id } = await client.create({ ...body, description: withMarker(body.description ?? null, { owner: { tool: "cdktf", ...owner }, pending: makeCreateNonce(body) }) });
   await client.update(id, { description: withMarker(body.description ?? null, { owner: { tool: "cdktf", ...owner }, id }) });
   return id;
 }

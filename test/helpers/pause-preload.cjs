@@ -8,7 +8,8 @@
  *   before rename <suffix>              just before a file is renamed onto a path ending in suffix
  *                                       (the temporary file is written and flushed by then)
  *
- * At the step it writes `tuco-test-pause: <step>` to stderr and waits forever. Nothing else changes.
+ * At the step it writes `tuco-test-pause: <step>` to stderr and waits: forever, or, with
+ * TUCO_TEST_RESUME_FILE set, until that file exists (then it carries on). Nothing else changes.
  */
 "use strict";
 const point = process.env.TUCO_TEST_PAUSE_AT;
@@ -17,10 +18,22 @@ if (point) {
   const m = /^(before|after) (\S+) (\S+?)(?:#(\d+))?$/.exec(point);
   if (!m) throw new Error(`TUCO_TEST_PAUSE_AT ${JSON.stringify(point)}: use "before|after METHOD PATH[#n]" or "before rename SUFFIX"`);
   const [, when, what, target, nth] = m;
+  const resumeFile = process.env.TUCO_TEST_RESUME_FILE;
   const stop = () => {
     process.stderr.write(`tuco-test-pause: ${point}\n`);
-    setInterval(() => {}, 1 << 30);
-    return new Promise(() => {});
+    if (!resumeFile) {
+      setInterval(() => {}, 1 << 30);
+      return new Promise(() => {});
+    }
+    const fs = require("node:fs");
+    return new Promise((resolve) => {
+      const poll = setInterval(() => {
+        if (fs.existsSync(resumeFile)) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
   };
   if (what === "rename") {
     const fsp = require("node:fs/promises");

@@ -150,6 +150,11 @@ export function start(command: string, args: readonly string[], env: Env = {}, o
 }
 
 /** A `NODE_OPTIONS` that makes a CLI process stop at one step (see pause-preload.cjs), for killing it there. */
-export function pauseAt(step: string): Env {
-  return { NODE_OPTIONS: `--require ${path.join(__dirname, "pause-preload.cjs")}`, TUCO_TEST_PAUSE_AT: step };
+export function pauseAt(step: string, resumeFile?: string): Env {
+  return { NODE_OPTIONS: `--require ${path.join(__dirname, "pause-preload.cjs")}`, TUCO_TEST_PAUSE_AT: step, ...(resumeFile && { TUCO_TEST_RESUME_FILE: resumeFile }) };
+}
+
+/** The environment that makes a CLI process look as if it ran on another machine, its clock `skewMs` off (test/helpers/other-machine-preload.cjs). */
+export function onAnotherMachine(skewMs = 0): Env {
+  return { NODE_OPTIONS: `--require ${path.join(__dirname, "other-machine-preload.cjs")}`, TUCO_TEST_CLOCK_SKEW_MS: String(skewMs) };
 }

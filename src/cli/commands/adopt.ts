@@ -13,7 +13,10 @@ instance's confirmed marker (the text around it is kept), so the next apply of s
 manages it instead of creating another. Use it after a lost Terraform state, for a webhook whose
 marker was removed in the Tuco app, or to take over a hand-made one. Refused for a webhook that
 a Pulumi stack, another stack or another key of this stack owns. Its signing secret stays
-unknown (Tuco returns it only once): no sealed file is written. Safe to re-run.
+unknown (Tuco returns it only once): this command writes no sealed file, and a sealed file
+written when it was created still holds it. Refused when key K already owns another webhook. A
+description made unreadable by a broken or second marker gets the one marker back (the broken
+text is removed, and the command says what it removed). Safe to re-run.
 
   --id ID             the webhook to adopt
   --stack S --key K   the owner, as in the apply spec
@@ -38,7 +41,7 @@ export const command = defineCommand("adopt", "put an existing webhook under a s
   try {
     const adopted = await adoptWebhook(client, owner, id.value, log);
     if (values.json) printJson({ id: adopted.webhook.id, ...owner });
-    else printText(`adopted ${adopted.webhook.id} for stack ${owner.stack} key ${owner.key} instance ${owner.instance}; its secret is unknown (no sealed file)`);
+    else printText(`adopted ${adopted.webhook.id} for stack ${owner.stack} key ${owner.key} instance ${owner.instance}; its secret is unknown unless a sealed file of it exists (this command writes none)`);
     return 0;
   } finally {
     await client.close();

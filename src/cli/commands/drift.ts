@@ -30,13 +30,15 @@ Output (stdout), one line per difference, like a plan:
   ~ webhook <key> (<id>): url "<live>" -> "<declared>", isActive false -> true
   - webhook <key> (<id>): owned by this stack instance but no longer declared
   + webhook <key>: declared but missing
-  + webhook <key> (<id>): a create that never finished (its secret was never sealed): apply replaces it
+  + webhook <key> (<id>): a create that never finished (nobody holds its secret): apply deletes it
+                      (or, when its secret is sealed here: apply confirms it)
   ! webhook <key> (<id>): in the way: <why>; adopt it or change the declaration
   - webhook <key> (<id>): duplicate
   --json              print one JSON document instead:
                       {"stack","instance","file","inSync",webhooks:[{"key","status":"in-sync"|"drifted"|
                        "missing"|"unfinished"|"in-the-way"|"undeclared"|"duplicate","id",
-                       "changes":[{"field","live","declared"}]}],"fixed"}
+                       "changes":[{"field","live","declared"}],"finish"?:"confirm"|"replace"|"wait"}],
+                       "fixed"}
   --fix               put the live state back: PATCH drifted webhooks, delete undeclared ones, and
                       settle the others exactly like \`apply\` (create missing ones and seal their
                       secret, replace unfinished ones, keep the duplicate whose secret is sealed
@@ -51,6 +53,13 @@ function show(value: unknown): string {
   return typeof value === "string" ? quoteUntrusted(value) : JSON.stringify(value);
 }
 
+/** What an unfinished create's line says, by what apply does with it. */
+const UNFINISHED = {
+  confirm: "a create that was stopped after sealing its secret here, before confirming it: apply confirms it",
+  replace: "a create that never finished (nobody holds its secret): apply deletes it",
+  wait: "being created by another run right now (not yet confirmed): apply waits for it",
+} as const;
+
 /** The plan-like text of a report: one line per difference, then a summary line. */
 export function formatDrift(report: DriftReport): string {
   const lines: string[] = [];
@@ -58,7 +67,7 @@ export function formatDrift(report: DriftReport): string {
     const id = e.id === null ? "" : ` (${showId(e.id)})`;
     if (e.status === "drifted") lines.push(`~ webhook ${e.key}${id}: ${e.changes.map((c) => `${c.field} ${show(c.live)} -> ${show(c.declared)}`).join(", ")}`);
     else if (e.status === "missing") lines.push(`+ webhook ${e.key}: declared but missing`);
-    else if (e.status === "unfinished") lines.push(`+ webhook ${e.key}${id}: a create that never finished (its secret was never sealed): apply replaces it`);
+    else if (e.status === "unfinished") lines.push(`+ webhook ${e.key}${id}: ${UNFINISHED[e.finish ?? "replace"]}`);
     else if (e.status === "in-the-way") lines.push(`! webhook ${e.key}${id}: in the way: not this stack instance's, yet it names this key or has its url and name; adopt it (tuco-webhooks adopt --id ${showId(e.id!)} --stack ${report.stack} --key ${e.key}${report.instance === undefined ? "" : ` --instance ${report.instance}`}) or change the declaration`);
     else if (e.status === "undeclared") lines.push(`- webhook ${e.key}${id}: owned by this stack instance but no longer declared`);
     else if (e.status === "duplicate") lines.push(`- webhook ${e.key}${id}: duplicate (another webhook owns this key too)`);
