@@ -41,6 +41,9 @@ Output (stdout), one line per difference, like a plan:
                       settle the others exactly like \`apply\` (create missing ones and seal their
                       secret, replace unfinished ones, keep the duplicate whose secret is sealed
                       here); a webhook in the way is never duplicated: --fix fails naming it.
+                      Each action is one line on stderr ("updated webhook <id> (key <k>): url",
+                      "deleted webhook <id> (key <k>): ...", and apply's own lines); stdout gets
+                      the plan, then "Fixed: stack "<s>" is in sync." once drift is checked again.
 
 ${apiEnvironmentHelp(true)}
 Exit codes: 0 in sync (or everything fixed with --fix), 2 drift found, 1 error (bad file, API failure).
