@@ -111,6 +111,10 @@ function cases(): Case[] {
     ["drift: a file that is not JSON", ["drift", at("bad.json")], [`${at("bad.json")}: not valid JSON`, "cdktf synth"]],
     ["drift: a JSON list", ["drift", at("array.json")], [`${at("array.json")}: not a Terraform JSON configuration`, "got [1,2]"]],
 
+    // the API's base URL, as copied from the API docs' endpoint (EMULATOR is the emulator's URL)
+    ["list: a TUCO_API_URL ending in /api", ["list"], ['TUCO_API_URL "EMULATOR/api" ends in /api, which the client adds itself', "drop the /api, i.e. set TUCO_API_URL to EMULATOR."], { env: { TUCO_API_URL: "EMULATOR/api" } }],
+    ["delete: a TUCO_API_URL ending in /api/webhooks/", ["delete", "--id", "680a1b2c3d4e5f6789012345"], ['TUCO_API_URL "EMULATOR/api/webhooks" ends in /api/webhooks', "set TUCO_API_URL to EMULATOR."], { env: { TUCO_API_URL: "EMULATOR/api/webhooks/" } }],
+
     // secret open
     ["secret open: an unknown flag, with the flag it meant", ["secret", "open", at("sealed.age"), "--identiy", at("id.txt")], ["unknown flag --identiy", "did you mean --identity?"]],
     ["secret open: --identity without its value", ["secret", "open", at("sealed.age"), "--identity"], ["flag --identity needs a value"]],
@@ -154,14 +158,16 @@ describe("every subcommand, given bad flags or files", () => {
   test.concurrent.each(cases().map((c) => [c[0], c] as const))("rejects %s: exit 1, one line on stderr, no request, no file", async (_t, [, rawArgs, says, extra]) => {
     const key = freshKey();
     const args = rawArgs.map((a) => (a === "RECIPIENT" ? recipient : a));
+    const filled = <T extends string | RegExp>(part: T): T => (typeof part === "string" ? (part.replaceAll("EMULATOR", emulator.url) as T) : part);
+    const env = Object.fromEntries(Object.entries(extra?.env ?? {}).map(([k, v]) => [k, filled(v)]));
     const before = readdirSync(at("out"));
-    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: "bad-flags", ...extra?.env }, { stdin: extra?.stdin });
+    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: "bad-flags", ...env }, { stdin: extra?.stdin });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toBe("");
     const lines = run.stderr.trim().split("\n");
     expect(lines, run.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^tuco-webhooks ${args[0]}: `));
-    for (const part of says) {
+    for (const part of says.map(filled)) {
       if (typeof part === "string") expect(lines[0]).toContain(part);
       else expect(lines[0]).toMatch(part);
     }

@@ -293,6 +293,23 @@ describe("the Webhook provider through the real dynamic-provider host", () => {
     }
     expect(await control.requests()).toEqual([]);
   });
+
+  it("fails a create whose tuco:apiUrl ends in /api before any request, naming the config, the value and the fix", async () => {
+    const misplaced = await startPulumiHost({ providerText, env: envWithoutTuco() });
+    try {
+      await misplaced.configure({ "tuco:apiKey": "tuco_sk_pulumi_api_suffix", "tuco:apiUrl": `${emulator.url}/api` });
+      const { inputs } = await misplaced.check(urn("suffix"), {}, { url: ok.url, events: ["message.sent"], name: "suffix" });
+      const err = await misplaced.create(urn("suffix"), inputs).then(
+        () => undefined,
+        (e: unknown) => e as ProviderCallError,
+      );
+      expect(err?.details).toContain(`TUCO_API_URL (Pulumi config tuco:apiUrl) "${emulator.url}/api" ends in /api, which the client adds itself`);
+      expect(err?.details).toContain(`drop the /api, i.e. set TUCO_API_URL (Pulumi config tuco:apiUrl) to ${emulator.url}.`);
+    } finally {
+      await misplaced.close();
+    }
+    expect(await control.requests()).toEqual([]);
+  });
 });
 
 describe("serialization of webhookProvider", () => {
