@@ -57,6 +57,7 @@ function cases(): Case[] {
   return [
     // apply
     ["apply: an unknown flag, with the flag it meant", ["apply", "--spek", "{}"], ["unknown flag --spek", "did you mean --spec?", HELP("apply")]],
+    ["apply: an unknown flag with two letters swapped, with the flag it meant", ["apply", "--sepc", "{}"], ["unknown flag --sepc", "did you mean --spec?", HELP("apply")]],
     ["apply: --spec without its value", ["apply", "--spec"], ["flag --spec needs a value", HELP("apply")]],
     ["apply: --spec followed by another flag", ["apply", "--spec", "--json"], ["flag --spec needs a value", '"--json"', "write --spec=--json if the value really starts with a dash"]],
     ["apply: --spec given twice", ["apply", "--spec", spec(), "--spec", "{}"], ["flag --spec was given twice", ', then "{}"', "give it once"]],
@@ -140,7 +141,8 @@ function cases(): Case[] {
     ["secret seal: an unknown flag, with the flag it meant", ["secret", "seal", "--recipents", "age1x"], ["unknown flag --recipents", "did you mean --recipient?"], { stdin: "s" }],
     ["secret seal: the secret as an argument, never echoed", ["secret", "seal", "whsec_in_argv"], ["secret seal takes no argument (1 given, not shown", "pipe the secret in", /^(?!.*whsec_in_argv)/], { stdin: "s" }],
     ["secret seal: more than 1 MiB on stdin", ["secret", "seal", "--recipient", "RECIPIENT"], ["stdin holds more than 1 MiB", "pipe in the secret alone"], { stdin: "x".repeat(1024 * 1024 + 1) }],
-    ["secret: an unknown subcommand", ["secret", "rotate"], ['unknown subcommand "rotate"', "secret open FILE --identity key.txt"]],
+    ["secret: an unknown subcommand", ["secret", "rotate"], ['unknown subcommand "rotate": use', "secret open FILE --identity key.txt"]],
+    ["secret: a typo of a subcommand, with the one it meant", ["secret", "opn", at("sealed.age")], ['unknown subcommand "opn" (did you mean open?): use', "secret open FILE --identity key.txt"]],
 
     // emulator
     ["emulator: an unknown flag", ["emulator", "--verbose"], ["unknown flag --verbose", HELP("emulator")]],
