@@ -226,6 +226,12 @@ describe("tuco-webhooks drift", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/declares no Tuco webhook/);
     expect((await runCli(["drift"], env)).code).toBe(1);
+    // The outdir cdktf synthesized, or its stacks folder, instead of a stack's folder: the stacks it holds, and the command for one.
+    for (const folder of [path.join(root, "cdktf.out"), path.join(root, "cdktf.out", "stacks")]) {
+      const outdir = await runCli(["drift", folder], env);
+      expect({ code: outdir.code, stdout: outdir.stdout }).toEqual({ code: 1, stdout: "" });
+      expect(outdir.stderr).toMatch(new RegExp(`^tuco-webhooks drift: error: ${folder}: this is .*, not one stack's, holding the stack shop: run \`tuco-webhooks drift ${stackDir}\`\n$`));
+    }
     const help = await runCli(["drift", "--help"], env);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Exit codes: 0 in sync");

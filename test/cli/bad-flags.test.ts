@@ -38,6 +38,12 @@ beforeAll(async () => {
   mkdirSync(at("a-dir"));
   mkdirSync(at("a-stack-dir"));
   mkdirSync(at("out"));
+  // cdktf's output folder with two stacks, and one whose stacks folder is empty.
+  for (const stack of ["web", "api"]) {
+    mkdirSync(at(`cdktf.out/stacks/${stack}`), { recursive: true });
+    writeFileSync(at(`cdktf.out/stacks/${stack}/cdk.tf.json`), "{}");
+  }
+  mkdirSync(at("unsynthesized.out/stacks"), { recursive: true });
   // A secret sealed by the real age binary, for the --out cases.
   ageEncrypt("whsec_never_printed_or_written", [pair.recipient], at("sealed.age"));
 });
@@ -108,6 +114,9 @@ function cases(): Case[] {
     ["drift: no stack", ["drift"], ["expected one argument, the synthesized stack (cdktf.out/stacks/NAME), got 0"]],
     ["drift: a path that does not exist", ["drift", at("nowhere")], [`${at("nowhere")}: no such file`, "run `cdktf synth` first"]],
     ["drift: a directory without cdk.tf.json", ["drift", at("a-stack-dir")], [`${at("a-stack-dir/cdk.tf.json")}: no such file`, "run `cdktf synth` first"]],
+    ["drift: cdktf's output folder instead of a stack's, listing its stacks", ["drift", at("cdktf.out")], [`${at("cdktf.out")}: this is cdktf's output folder, not one stack's, holding the stacks api, web: run \`tuco-webhooks drift ${at("cdktf.out/stacks/api")}\` (one stack per run)`]],
+    ["drift: the stacks folder instead of a stack's, listing its stacks", ["drift", at("cdktf.out/stacks")], [`${at("cdktf.out/stacks")}: this is a folder of synthesized stacks, not one stack's, holding the stacks api, web: run \`tuco-webhooks drift ${at("cdktf.out/stacks/api")}\``]],
+    ["drift: cdktf's output folder without a synthesized stack", ["drift", at("unsynthesized.out")], [`${at("unsynthesized.out")}: this is cdktf's output folder, but its stacks folder holds no synthesized stack`, "run `cdktf synth` first"]],
     ["drift: an empty file", ["drift", at("empty")], [`${at("empty")}: is empty`, "cdktf synth"]],
     ["drift: a file that is not JSON", ["drift", at("bad.json")], [`${at("bad.json")}: not valid JSON`, "cdktf synth"]],
     ["drift: a JSON list", ["drift", at("array.json")], [`${at("array.json")}: not a Terraform JSON configuration`, "got [1,2]"]],
