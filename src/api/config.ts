@@ -80,8 +80,8 @@ export interface ApiBaseUrl {
 }
 
 /**
- * Checks an API base URL before any request: http(s), no credentials, and never an API key
- * (later messages repeat the URL). Throws `TucoConfigError` naming the setting; credentials and
+ * Checks an API base URL before any request: http(s), no credentials, never an API key
+ * (later messages repeat the URL), and not ending in /api or /api/webhooks (the client adds them). Throws `TucoConfigError` naming the setting; credentials and
  * keys are never repeated.
  */
 export function checkApiUrl(value: string, names: ApiSettingNames = ENV_SETTING_NAMES): ApiBaseUrl {
@@ -103,7 +103,17 @@ export function checkApiUrl(value: string, names: ApiSettingNames = ENV_SETTING_
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new TucoConfigError(`${names.apiUrl} ${JSON.stringify(raw)} must start with https:// (or http:// for the local emulator).`);
   }
-  return { url: raw, origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") };
+  const basePath = url.pathname.replace(/\/+$/, "");
+  // The client adds /api/webhooks itself: a base URL copied from the API docs' endpoint would get 404 ("no such webhook") for every call.
+  const endpoint = /\/api(?:\/webhooks)?$/i.exec(basePath);
+  if (endpoint) {
+    const fixed = `${url.origin}${basePath.slice(0, endpoint.index)}`;
+    throw new TucoConfigError(
+      `${names.apiUrl} ${JSON.stringify(raw)} ends in ${endpoint[0]}, which the client adds itself (it would call ${fixed}${endpoint[0]}/api/webhooks, which answers 404): ` +
+        `drop the ${endpoint[0]}, i.e. set ${names.apiUrl} to ${fixed}.`,
+    );
+  }
+  return { url: raw, origin: url.origin, basePath };
 }
 
 /** Throws the missing-key `TucoConfigError` unless `apiKey` is a non-empty string. */

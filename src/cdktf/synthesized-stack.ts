@@ -25,6 +25,7 @@ import {
   pruneArgs,
   runsTucoCli,
   selfInstanceReference,
+  shellQuote,
   type DeclaredPrune,
 } from "./contract";
 
@@ -208,6 +209,38 @@ function addressOf(reference: string): string {
   return reference.slice(2, -4);
 }
 
+/** The stacks synthesized under `dir` (its folders that hold a cdk.tf.json), sorted. */
+function stacksIn(dir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, "cdk.tf.json"))).map((e) => e.name).sort();
+}
+
+/**
+ * Throws, listing its stacks and the command for one, when `dir` (which holds no cdk.tf.json) is
+ * cdktf's output folder (`cdktf.out`, with `stacks/`) or its `stacks` folder, a likely mistake.
+ */
+function checkNotAnOutdir(dir: string): void {
+  const stacksDir = fs.existsSync(path.join(dir, "stacks")) ? path.join(dir, "stacks") : dir;
+  const stacks = stacksIn(stacksDir);
+  if (stacks.length === 0) {
+    if (stacksDir !== dir) throw new SynthesizedStackError(dir, `this is cdktf's output folder, but its stacks folder holds no synthesized stack: run \`cdktf synth\` first and pass cdktf.out/stacks/<stack>`);
+    return;
+  }
+  const shown = (p: string) => (/^[A-Za-z0-9._/-]+$/.test(p) ? p : shellQuote(p));
+  const names = stacks.map((n) => (/^[A-Za-z0-9._-]+$/.test(n) ? n : showValue(n))).join(", ");
+  const folder = stacksDir === dir ? "a folder of synthesized stacks" : "cdktf's output folder";
+  throw new SynthesizedStackError(
+    dir,
+    `this is ${folder}, not one stack's, holding ${stacks.length === 1 ? "the stack" : "the stacks"} ${names}: ` +
+      `run \`tuco-webhooks drift ${shown(path.join(stacksDir, stacks[0]))}\`${stacks.length > 1 ? " (one stack per run)" : ""}`,
+  );
+}
+
 /**
  * Reads the webhooks a synthesized stack declares, from a `cdk.tf.json` file or the stack's directory.
  * Rejects, naming the file, the resource and the field, any content `TucoWebhook` does not write:
@@ -215,7 +248,10 @@ function addressOf(reference: string): string {
  */
 export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
   let file = fileOrDir;
-  if (fs.existsSync(fileOrDir) && fs.statSync(fileOrDir).isDirectory()) file = path.join(fileOrDir, "cdk.tf.json");
+  if (fs.existsSync(fileOrDir) && fs.statSync(fileOrDir).isDirectory()) {
+    file = path.join(fileOrDir, "cdk.tf.json");
+    if (!fs.existsSync(file)) checkNotAnOutdir(fileOrDir);
+  }
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");

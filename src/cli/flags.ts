@@ -13,25 +13,30 @@ export type FlagSpec = Record<string, { type: "string" | "boolean"; multiple?: b
 
 const KEY_FLAGS = new Set(["--api-key", "--apikey", "--token", "--tuco-api-key"]);
 
-/** Edit distance, to suggest the flag a typo meant. */
+/** Edit distance (optimal string alignment: a swap of two neighbours is one edit), to suggest the name a typo meant. */
 function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.length];
+  return d[a.length][b.length];
+}
+
+/**
+ * " (did you mean X?)" when `given` is a typo of one of `known` (few enough edits for its length),
+ * else "". The one suggestion of the CLI: unknown flags, commands and subcommands all get it here;
+ * `show` writes the name as the user types it (e.g. with its "--").
+ */
+export function didYouMean(given: string, known: readonly string[], show: (name: string) => string = (name) => name): string {
+  const best = known.map((k) => ({ k, d: distance(given, k) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= Math.max(1, Math.floor(best.k.length / 3)) ? ` (did you mean ${show(best.k)}?)` : "";
 }
 
 function suggestion(flag: string, known: readonly string[]): string {
-  const name = flag.replace(/^-+/, "").split("=")[0];
-  const best = known.map((k) => ({ k, d: distance(name, k) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(1, Math.floor(best.k.length / 3)) ? ` (did you mean --${best.k}?)` : "";
+  return didYouMean(flag.replace(/^-+/, "").split("=")[0], known, (k) => `--${k}`);
 }
 
 /** Parsed flags: strings, booleans, or lists for `multiple` flags. */

@@ -1,4 +1,6 @@
+import { showValue } from "../private/text";
 import type { CliCommand } from "./command";
+import { didYouMean } from "./flags";
 
 /** Subcommands, loaded lazily: `require` keeps start-up to the one command that runs. */
 const COMMANDS: Record<string, { summary: string; load: () => CliCommand }> = {
@@ -43,9 +45,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${(require("../../package.json") as { version: string }).version}\n`);
     return 0;
   }
-  const entry = COMMANDS[name];
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
-    process.stderr.write(`tuco-webhooks: unknown command ${JSON.stringify(name)}\n\n${usage()}\n`);
+    // One line, as an unknown flag gets: the typo's likely command, and where the list is.
+    const names = Object.keys(COMMANDS);
+    process.stderr.write(`tuco-webhooks: unknown command ${showValue(name)}${didYouMean(name, names)}: the commands are ${names.join(", ")}; run \`tuco-webhooks --help\`\n`);
     return 1;
   }
   return entry.load().run(rest);

@@ -24,7 +24,7 @@ import { removeWriteLeftovers, writeSealedFile } from "../secrets/file";
 import { sealSecret, sealedWebhookId } from "../secrets/seal";
 import type { WebhookDeclaration } from "./declaration";
 import { diffWebhook } from "./diff";
-import { HealthCheckFailedError, runHealthCheck, type HealthCheckOutcome } from "./health";
+import { HealthCheckFailedError, healthCheckReport, runHealthCheck, type HealthCheckOutcome } from "./health";
 import { createWebhook, deleteWebhook, type Log } from "./lifecycle";
 import { describeOwner, hostTag, isStackOwner, makeCreateNonce, oldestFirst, readDescription, readOwners, withMarker, withoutMarkerLikeText, type Marker, type OwnedWebhook, type StackOwner } from "./ownership";
 import type { WebhookField } from "./spec";
@@ -101,8 +101,12 @@ export function ownedDiff(declaration: WebhookDeclaration, live: OwnedWebhook): 
   return diffWebhook(declaration.spec, { ...live.webhook, description: live.description }).changed;
 }
 
+/** The health-check under the declaration's policy, reported in one line: passed (with the status), skipped, or the warning of a failure under "warn". */
 async function healthCheckOf(client: TucoClient, declaration: WebhookDeclaration, id: string, log: Log): Promise<HealthCheckOutcome> {
-  return runHealthCheck(client, { id, url: declaration.spec.url }, declaration.healthCheck, (m) => log(`warning: ${m}`));
+  const { url } = declaration.spec;
+  const outcome = await runHealthCheck(client, { id, url }, declaration.healthCheck, (m) => log(`warning: ${m}`));
+  if (outcome.success || outcome.skipped) log(healthCheckReport(id, url, outcome));
+  return outcome;
 }
 
 /**
@@ -114,7 +118,7 @@ async function reconcile(client: TucoClient, declaration: WebhookDeclaration, ow
   const { id } = live.webhook;
   const changed = ownedDiff(declaration, live);
   if (changed.length > 0) await client.update(id, ownedPatch(declaration, owner, id, changed));
-  if (action !== "adopted") log(changed.length === 0 ? `webhook ${id} is in sync: nothing to change` : `updated webhook ${id}: ${changed.join(", ")}`);
+  log(changed.length === 0 ? `webhook ${showId(id)} is in sync: nothing to change` : `updated webhook ${showId(id)}: ${changed.join(", ")}`);
   let lastHealthCheck: HealthCheckOutcome;
   try {
     lastHealthCheck = await healthCheckOf(client, declaration, id, log);
@@ -153,7 +157,7 @@ async function keepOne(client: TucoClient, declaration: WebhookDeclaration, own:
   for (const dup of own) {
     if (dup === keep) continue;
     await deleteWebhook(client, dup.webhook.id);
-    log(`deleted duplicate webhook ${showId(dup.webhook.id)} (also marked stack=${stack} key=${key}); kept ${keep.webhook.id}, whose secret is sealed in ${declaration.seal.path}`);
+    log(`deleted duplicate webhook ${showId(dup.webhook.id)} (also marked stack=${stack} key=${key}); kept ${showId(keep.webhook.id)}, whose secret is sealed in ${declaration.seal.path}`);
   }
   return keep;
 }
@@ -195,9 +199,10 @@ function adoptRefusal(w: OwnedWebhook, owner: StackOwner): string | undefined {
  * Puts an existing webhook under a stack instance's ownership (its confirmed marker, the user's
  * description kept) and, with a declaration, patches it to match. Refuses a webhook another tool,
  * another stack or another key provably owns. Its secret stays unknown unless `sealedSecretPath`
- * already holds it.
+ * already holds it. `adopted` is false when the webhook already carried this instance's marker.
+ * The one line logged says what was done; `note` ends the line of an adoption (what became of its secret).
  */
-export async function adoptWebhook(client: TucoClient, owner: StackOwner, id: string, log: Log = () => {}): Promise<OwnedWebhook> {
+export async function adoptWebhook(client: TucoClient, owner: StackOwner, id: string, log: Log = () => {}, note?: string): Promise<{ owned: OwnedWebhook; adopted: boolean }> {
   const owners = readOwners(await client.list());
   const found = owners.find((o) => o.webhook.id === id);
   const live = found?.webhook ?? (await client.tryGet(id));
@@ -205,7 +210,10 @@ export async function adoptWebhook(client: TucoClient, owner: StackOwner, id: st
   const [w] = found ? [found] : readOwners([live]);
   const refusal = adoptRefusal(w, owner);
   if (refusal) throw new OwnershipError(`Not adopting webhook ${describeWebhook(w)} for stack ${owner.stack} key ${owner.key}: ${refusal}.`, [id]);
-  if (w.claim === "owned" && isStackOwner(w.marker?.owner, owner)) return w;
+  if (w.claim === "owned" && isStackOwner(w.marker?.owner, owner)) {
+    log(`webhook ${showId(live.id)} already carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}: nothing to adopt`);
+    return { owned: w, adopted: false };
+  }
   const already = keyWebhooks(owners, owner).own.filter((o) => o.webhook.id !== live.id);
   if (already.length > 0) {
     // Two webhooks of one key: the next apply would delete one of them as a duplicate.
@@ -221,8 +229,8 @@ export async function adoptWebhook(client: TucoClient, owner: StackOwner, id: st
   const description = withMarker(text, confirmedMarker(owner, live.id));
   await client.update(live.id, { description });
   const previous = w.marker ? ` (it carried the marker of ${describeOwner(w.marker.owner)})` : "";
-  log(`adopted webhook ${live.id}${previous}: it now carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}`);
-  return { webhook: { ...live, description }, description: text, marker: confirmedMarker(owner, live.id), claim: "owned" };
+  log(`adopted webhook ${showId(live.id)}${previous}: it now carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}${note ? `; ${note}` : ""}`);
+  return { owned: { webhook: { ...live, description }, description: text, marker: confirmedMarker(owner, live.id), claim: "owned" }, adopted: true };
 }
 
 /** A create that lost a race to an older one of the same key: it deleted its own webhook and the loop looks again. */
@@ -242,7 +250,7 @@ async function createSealConfirm(client: TucoClient, declaration: WebhookDeclara
   });
   onSecret(secret);
   const { id } = webhook;
-  log(`created webhook ${id} (${JSON.stringify(spec.name)}), not yet confirmed: its secret is being sealed`);
+  log(`created webhook ${showId(id)} (${JSON.stringify(spec.name)}), not yet confirmed: its secret is being sealed`);
 
   // Two creates of one key at once: the older one wins, on every machine alike (by createdAt, then id).
   const after = readOwners(await client.list());
@@ -301,7 +309,7 @@ async function createSealConfirm(client: TucoClient, declaration: WebhookDeclara
       { cause: err },
     );
   }
-  log(`confirmed webhook ${id}: it now carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}`);
+  log(`confirmed webhook ${showId(id)}${spec.isActive ? "" : " and paused it (isActive false)"}: it now carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}`);
 
   let lastHealthCheck: HealthCheckOutcome;
   try {
@@ -353,7 +361,7 @@ export async function applyDeclaration(client: TucoClient, declaration: WebhookD
         // The stopped run sealed this webhook's secret before it could confirm it: finish the create.
         await client.update(w.webhook.id, { description: withMarker(w.description, confirmedMarker(owner, w.webhook.id)) });
         key.own.push({ ...w, marker: confirmedMarker(owner, w.webhook.id), claim: "owned" });
-        log(`finishing an interrupted create: webhook ${w.webhook.id} was never confirmed, but its secret is sealed in ${declaration.seal.path} (the file is labelled with its id): confirmed it`);
+        log(`finishing an interrupted create: webhook ${showId(w.webhook.id)} was never confirmed, but its secret is sealed in ${declaration.seal.path} (the file is labelled with its id): confirmed it`);
         continue;
       }
       const settled = await deleteIfStillInterrupted(client, w, owner);
@@ -419,14 +427,16 @@ async function deleteIfStillInterrupted(client: TucoClient, w: OwnedWebhook, own
 
 /** Adopts the declaration's `adoptId`, patches it to match, health-checks it; its secret is known only if the sealed file already holds it. */
 async function adoptDeclared(client: TucoClient, declaration: WebhookDeclaration, owner: StackOwner, log: Log): Promise<ApplyResult> {
-  const adopted = await adoptWebhook(client, owner, declaration.adoptId!, log);
+  const id = declaration.adoptId!;
+  const sealed = (await sealedIdAt(declaration.seal.path)) === id;
+  const note = sealed ? `its secret is the one sealed in ${declaration.seal.path} (labelled with this webhook's id)` : undefined;
+  const { owned: adopted } = await adoptWebhook(client, owner, id, log, note);
   const result = await reconcile(client, declaration, owner, adopted, log, "adopted");
-  const sealed = (await sealedIdAt(declaration.seal.path)) === adopted.webhook.id;
-  log(
-    sealed
-      ? `its secret is the one sealed in ${declaration.seal.path} (labelled with this webhook's id)`
-      : `warning: the signing secret of adopted webhook ${adopted.webhook.id} is unknown (Tuco returns it only once, at creation) and no sealed file here holds it. ` +
-          `If you no longer have it, remove adoptId and delete the webhook (tuco-webhooks delete --id ${adopted.webhook.id} --force): the next apply creates a new one and seals its secret.`,
-  );
+  if (!sealed) {
+    log(
+      `warning: the signing secret of adopted webhook ${showId(adopted.webhook.id)} is unknown (Tuco returns it only once, at creation) and no sealed file here holds it. ` +
+        `If you no longer have it, remove adoptId and delete the webhook (tuco-webhooks delete --id ${showId(adopted.webhook.id)} --force): the next apply creates a new one and seals its secret.`,
+    );
+  }
   return { ...result, sealedSecretPath: sealed ? declaration.seal.path : null };
 }

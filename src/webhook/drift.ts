@@ -4,6 +4,7 @@
  * app to webhooks managed through provisioners: this is what sees them. A drift check reads only.
  */
 import type { TucoClient } from "../api/client";
+import { showId } from "../private/text";
 import { applyDeclaration, ownedDiff, ownedPatch, sealedIdAt } from "./apply";
 import type { WebhookDeclaration } from "./declaration";
 import { deleteWebhook, type Log } from "./lifecycle";
@@ -99,16 +100,14 @@ export async function fixDrift(
     if (e.status === "drifted") {
       const fields = e.changes.map((c) => c.field);
       await client.update(e.id!, ownedPatch(byKey.get(e.key)!, owner(e.key), e.id!, fields));
-      log(`patched webhook ${e.key} (${e.id}): ${fields.join(", ")}`);
+      log(`updated webhook ${showId(e.id!)} (key ${e.key}): ${fields.join(", ")}`);
     } else if (e.status === "undeclared") {
       await deleteWebhook(client, e.id!);
-      log(`deleted webhook ${e.key} (${e.id}): owned by this stack instance but no longer declared`);
+      log(`deleted webhook ${showId(e.id!)} (key ${e.key}): owned by this stack instance but no longer declared`);
     } else if (e.status !== "in-sync") {
       toApply.add(e.key);
     }
   }
-  for (const key of toApply) {
-    const result = await applyDeclaration(client, byKey.get(key)!, { instance: options.instance, log, onSecret: options.onSecret });
-    log(`${result.action} webhook ${key} (${result.id})${result.sealedSecretPath ? `; secret sealed to ${result.sealedSecretPath}` : ""}`);
-  }
+  // The lifecycle logs each of its actions itself, one line each, as `tuco-webhooks apply` does.
+  for (const key of toApply) await applyDeclaration(client, byKey.get(key)!, { instance: options.instance, log, onSecret: options.onSecret });
 }

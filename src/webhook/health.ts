@@ -39,20 +39,34 @@ export interface HealthCheckOutcome {
   readonly checkedAt: string;
 }
 
+/** What a failed health-check found: the webhook, its url, the status and why. Followed by the advice of the policy in force. */
+function failureOf(webhookId: string, url: string, outcome: HealthCheckOutcome): string {
+  const status = outcome.statusCode ? ` (HTTP ${outcome.statusCode})` : "";
+  return `Health-check of webhook ${webhookId} failed: ${url} did not answer the signed test ping with 2xx${status}: ${outcome.error}.`;
+}
+
 /** The health-check failed under policy "fail". The webhook exists; `webhookId` says which. */
 export class HealthCheckFailedError extends TucoError {
   readonly code = "HEALTH_CHECK_FAILED";
   readonly webhookId: string;
   readonly outcome: HealthCheckOutcome;
   constructor(webhookId: string, url: string, outcome: HealthCheckOutcome) {
-    const status = outcome.statusCode ? ` (HTTP ${outcome.statusCode})` : "";
-    super(
-      `Health-check of webhook ${webhookId} failed: ${url} did not answer the signed test ping with 2xx${status}: ${outcome.error}. ` +
-        `Fix the endpoint and apply again, or set the health-check policy to "warn" or "skip".`,
-    );
+    super(`${failureOf(webhookId, url, outcome)} Fix the endpoint and apply again, or set the health-check policy to "warn" or "skip".`);
     this.webhookId = webhookId;
     this.outcome = outcome;
   }
+}
+
+/** The warning of a failed health-check under policy "warn": the webhook is kept, so the advice is about the endpoint, not the policy. */
+export function healthCheckWarning(webhookId: string, url: string, outcome: HealthCheckOutcome): string {
+  return `${failureOf(webhookId, url, outcome)} The webhook is kept, as the health-check policy "warn" says; events delivered to it fail the same way until the endpoint answers 2xx: fix the endpoint.`;
+}
+
+/** One line for a log of a health-check that did not fail: it passed (with the endpoint's status) or was skipped. */
+export function healthCheckReport(webhookId: string, url: string, outcome: HealthCheckOutcome): string {
+  return outcome.skipped
+    ? `health-check of webhook ${webhookId} skipped (health-check policy "skip")`
+    : `health-check of webhook ${webhookId} passed: ${url} answered the signed test ping with ${outcome.statusCode}`;
 }
 
 /** Turns the API's health-check answer into an outcome. */
@@ -73,7 +87,7 @@ export const SKIPPED_HEALTH_CHECK: HealthCheckOutcome = { success: false, skippe
 
 /**
  * Runs the health-check under a policy. "skip" makes no request. A failed check throws
- * `HealthCheckFailedError` under "fail" and calls `warn` under "warn".
+ * `HealthCheckFailedError` under "fail" and calls `warn` with `healthCheckWarning` under "warn".
  */
 export async function runHealthCheck(
   client: { healthCheck(id: string): Promise<HealthCheckResult> },
@@ -84,9 +98,8 @@ export async function runHealthCheck(
   if (policy === "skip") return SKIPPED_HEALTH_CHECK;
   const outcome = toHealthCheckOutcome(await client.healthCheck(webhook.id));
   if (!outcome.success) {
-    const failure = new HealthCheckFailedError(webhook.id, webhook.url, outcome);
-    if (policy === "fail") throw failure;
-    warn(failure.message);
+    if (policy === "fail") throw new HealthCheckFailedError(webhook.id, webhook.url, outcome);
+    warn(healthCheckWarning(webhook.id, webhook.url, outcome));
   }
   return outcome;
 }

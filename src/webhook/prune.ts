@@ -5,6 +5,7 @@
  * already gone counts as deleted; safe to re-run.
  */
 import type { TucoClient } from "../api/client";
+import { quoteUntrusted, showId } from "../private/text";
 import { deleteWebhook, type Log } from "./lifecycle";
 import { readOwners, type StackOwner } from "./ownership";
 import { instanceWebhooks, keyWebhooks } from "./stack-webhooks";
@@ -23,9 +24,9 @@ export async function deleteOwned(client: TucoClient, owner: StackOwner, log: Lo
   for (const t of [...own, ...pending]) {
     if ((await deleteWebhook(client, t.webhook.id)) === "deleted") {
       deleted.push({ id: t.webhook.id, name: t.webhook.name, key: owner.key });
-      log(`deleted webhook ${t.webhook.id} (${JSON.stringify(t.webhook.name)})`);
+      log(`deleted webhook ${showId(t.webhook.id)} (${quoteUntrusted(t.webhook.name)})`);
     } else {
-      log(`webhook ${t.webhook.id} was already gone`);
+      log(`webhook ${showId(t.webhook.id)} was already gone`);
     }
   }
   return deleted;
@@ -51,9 +52,9 @@ export async function pruneStack(
         kept.push(entry);
       } else if ((await deleteWebhook(client, entry.id)) === "deleted") {
         deleted.push(entry);
-        log(`deleted webhook ${entry.id} (${JSON.stringify(entry.name)}, key ${key}): ${reason}`);
+        log(`deleted webhook ${showId(entry.id)} (${quoteUntrusted(entry.name)}, key ${key}): ${reason}`);
       } else {
-        log(`webhook ${entry.id} (key ${key}) was already gone`);
+        log(`webhook ${showId(entry.id)} (key ${key}) was already gone`);
       }
     }
   }

@@ -81,7 +81,19 @@ describe("tuco-webhooks drift", () => {
     const run = await runCli(["drift", stackDir, "--fix"], env);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('Fixed: stack "shop" is in sync.');
-    expect([...(await byKey()).keys()].sort()).toEqual(["alerts", "crm"]);
+    const live = await byKey();
+    expect([...live.keys()].sort()).toEqual(["alerts", "crm"]);
+    // One line per action on stderr, as apply prints them: nothing said twice.
+    const actions = (key: string, name: string) => {
+      const id = live.get(key)!.id;
+      return [
+        `tuco-webhooks drift: created webhook ${id} ("${name}"), not yet confirmed: its secret is being sealed`,
+        `tuco-webhooks drift: sealed its secret to ${path.join(root, `${key}.age`)} for 1 recipient`,
+        `tuco-webhooks drift: confirmed webhook ${id}: it now carries the marker of stack shop key ${key} instance ${INSTANCE}`,
+        `tuco-webhooks drift: health-check of webhook ${id} skipped (health-check policy "skip")`,
+      ];
+    };
+    expect(run.stderr.trimEnd().split("\n")).toEqual([...actions("alerts", "Alerts"), ...actions("crm", "CRM")]);
     expect(ageDecrypt(path.join(root, "crm.age"), age.identityFile).length).toBeGreaterThan(16);
   });
 
@@ -131,8 +143,13 @@ describe("tuco-webhooks drift", () => {
   test("--fix patches the drifted webhook back in place, deletes the undeclared one, and leaves others' alone", { timeout: STEP_MS }, async () => {
     const crmId = (await byKey()).get("crm")!.id;
     const others = (await client.list()).filter((w) => markedStackKey(w.description)?.stack !== "shop");
+    const orphanId = (await client.list()).find((w) => markedStackKey(w.description)?.key === "old")!.id;
     const run = await runCli(["drift", stackDir, "--fix"], env);
     expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.trimEnd().split("\n")).toEqual([
+      `tuco-webhooks drift: updated webhook ${crmId} (key crm): url, description, isActive`,
+      `tuco-webhooks drift: deleted webhook ${orphanId} (key old): owned by this stack instance but no longer declared`,
+    ]);
     const live = await byKey();
     expect([...live.keys()].sort()).toEqual(["alerts", "crm"]);
     expect(live.get("crm")).toMatchObject({ id: crmId, url: `${receiver.origin}/crm`, isActive: true });
@@ -229,6 +246,12 @@ describe("tuco-webhooks drift", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/declares no Tuco webhook/);
     expect((await runCli(["drift"], env)).code).toBe(1);
+    // The outdir cdktf synthesized, or its stacks folder, instead of a stack's folder: the stacks it holds, and the command for one.
+    for (const folder of [path.join(root, "cdktf.out"), path.join(root, "cdktf.out", "stacks")]) {
+      const outdir = await runCli(["drift", folder], env);
+      expect({ code: outdir.code, stdout: outdir.stdout }).toEqual({ code: 1, stdout: "" });
+      expect(outdir.stderr).toMatch(new RegExp(`^tuco-webhooks drift: error: ${folder}: this is .*, not one stack's, holding the stack shop: run \`tuco-webhooks drift ${stackDir}\`\n$`));
+    }
     const help = await runCli(["drift", "--help"], env);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Exit codes: 0 in sync");

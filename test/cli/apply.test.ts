@@ -148,6 +148,46 @@ describe("apply", () => {
     }
   });
 
+  test("without --json prints one line per action on stderr, the health-check's result included, and nothing on stdout", async () => {
+    const key = freshKey();
+    const env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: INSTANCE };
+    const text = (spec: unknown) => runCli(["apply", "--spec", JSON.stringify(spec)], env);
+    const lines = (run: ProcessRun) => {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe("");
+      return run.stderr.trimEnd().split("\n");
+    };
+    const spec = specFor("text");
+    const created = lines(await text(spec));
+    const [live] = await listWebhooks(emulator.url, key);
+    const id = live.id;
+    expect(created).toEqual([
+      `tuco-webhooks apply: created webhook ${id} ("text"), not yet confirmed: its secret is being sealed`,
+      `tuco-webhooks apply: sealed its secret to ${spec.seal.path} for 1 recipient`,
+      `tuco-webhooks apply: confirmed webhook ${id}: it now carries the marker of stack prod key text instance ${INSTANCE}`,
+      `tuco-webhooks apply: health-check of webhook ${id} passed: ${receiver.url} answered the signed test ping with 200`,
+    ]);
+    expect(lines(await text(spec))).toEqual([
+      `tuco-webhooks apply: webhook ${id} is in sync: nothing to change`,
+      `tuco-webhooks apply: health-check of webhook ${id} passed: ${receiver.url} answered the signed test ping with 200`,
+    ]);
+    expect(lines(await text({ ...spec, events: ["message.sent", "message.failed"], isActive: false, healthCheck: "skip" }))).toEqual([
+      `tuco-webhooks apply: updated webhook ${id}: events, isActive`,
+      `tuco-webhooks apply: health-check of webhook ${id} skipped (health-check policy "skip")`,
+    ]);
+    const warned = lines(await text({ ...spec, url: failing.url, healthCheck: "warn" }));
+    expect(warned).toHaveLength(2);
+    expect(warned[0]).toBe(`tuco-webhooks apply: updated webhook ${id}: url, events, isActive`);
+    expect(warned[1]).toMatch(new RegExp(`^tuco-webhooks apply: warning: Health-check of webhook ${id} failed: ${failing.url} did not answer the signed test ping with 2xx \\(HTTP 500\\)`));
+
+    // A paused webhook is paused by the PATCH that confirms it: that line says so.
+    const paused = specFor("text-paused", { isActive: false });
+    const pausedLines = lines(await text(paused));
+    const pausedId = (await listWebhooks(emulator.url, key)).find((w) => w.name === "text-paused")!.id;
+    expect(pausedLines[2]).toBe(`tuco-webhooks apply: confirmed webhook ${pausedId} and paused it (isActive false): it now carries the marker of stack prod key text-paused instance ${INSTANCE}`);
+    expect(pausedLines).toHaveLength(4);
+  });
+
   test("reads the spec from TUCO_WEBHOOK_SPEC and from --spec-file", async () => {
     const key = freshKey();
     const spec = specFor("from-env");
@@ -229,12 +269,14 @@ describe("apply", () => {
     expect(await listWebhooks(emulator.url, key)).toHaveLength(1);
   });
 
-  test("keeps the webhook and warns when the health-check fails under \"warn\"", async () => {
+  test("keeps the webhook and warns when the health-check fails under \"warn\", with advice that fits \"warn\"", async () => {
     const key = freshKey();
     const spec = specFor("warned", { url: failing.url, healthCheck: "warn" });
     const run = await apply(key, spec);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/warning: Health-check of webhook \w+ failed/);
+    expect(run.stderr).toMatch(/warning: Health-check of webhook \w+ failed: .* \(HTTP 500\): .*\. The webhook is kept, as the health-check policy "warn" says; .*: fix the endpoint\./);
+    // The policy in force is "warn": the advice is not to set it to "warn".
+    expect(run.stderr).not.toMatch(/set the health-check policy to "warn"/);
     expect(JSON.parse(run.stdout)).toMatchObject({ action: "created", lastHealthCheck: { success: false, skipped: false, statusCode: 500 } });
     expect(await listWebhooks(emulator.url, key)).toHaveLength(1);
     expect(existsSync(spec.seal.path)).toBe(true);

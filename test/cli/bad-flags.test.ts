@@ -38,6 +38,12 @@ beforeAll(async () => {
   mkdirSync(at("a-dir"));
   mkdirSync(at("a-stack-dir"));
   mkdirSync(at("out"));
+  // cdktf's output folder with two stacks, and one whose stacks folder is empty.
+  for (const stack of ["web", "api"]) {
+    mkdirSync(at(`cdktf.out/stacks/${stack}`), { recursive: true });
+    writeFileSync(at(`cdktf.out/stacks/${stack}/cdk.tf.json`), "{}");
+  }
+  mkdirSync(at("unsynthesized.out/stacks"), { recursive: true });
   // A secret sealed by the real age binary, for the --out cases.
   ageEncrypt("whsec_never_printed_or_written", [pair.recipient], at("sealed.age"));
 });
@@ -57,6 +63,7 @@ function cases(): Case[] {
   return [
     // apply
     ["apply: an unknown flag, with the flag it meant", ["apply", "--spek", "{}"], ["unknown flag --spek", "did you mean --spec?", HELP("apply")]],
+    ["apply: an unknown flag with two letters swapped, with the flag it meant", ["apply", "--sepc", "{}"], ["unknown flag --sepc", "did you mean --spec?", HELP("apply")]],
     ["apply: --spec without its value", ["apply", "--spec"], ["flag --spec needs a value", HELP("apply")]],
     ["apply: --spec followed by another flag", ["apply", "--spec", "--json"], ["flag --spec needs a value", '"--json"', "write --spec=--json if the value really starts with a dash"]],
     ["apply: --spec given twice", ["apply", "--spec", spec(), "--spec", "{}"], ["flag --spec was given twice", ', then "{}"', "give it once"]],
@@ -107,9 +114,16 @@ function cases(): Case[] {
     ["drift: no stack", ["drift"], ["expected one argument, the synthesized stack (cdktf.out/stacks/NAME), got 0"]],
     ["drift: a path that does not exist", ["drift", at("nowhere")], [`${at("nowhere")}: no such file`, "run `cdktf synth` first"]],
     ["drift: a directory without cdk.tf.json", ["drift", at("a-stack-dir")], [`${at("a-stack-dir/cdk.tf.json")}: no such file`, "run `cdktf synth` first"]],
+    ["drift: cdktf's output folder instead of a stack's, listing its stacks", ["drift", at("cdktf.out")], [`${at("cdktf.out")}: this is cdktf's output folder, not one stack's, holding the stacks api, web: run \`tuco-webhooks drift ${at("cdktf.out/stacks/api")}\` (one stack per run)`]],
+    ["drift: the stacks folder instead of a stack's, listing its stacks", ["drift", at("cdktf.out/stacks")], [`${at("cdktf.out/stacks")}: this is a folder of synthesized stacks, not one stack's, holding the stacks api, web: run \`tuco-webhooks drift ${at("cdktf.out/stacks/api")}\``]],
+    ["drift: cdktf's output folder without a synthesized stack", ["drift", at("unsynthesized.out")], [`${at("unsynthesized.out")}: this is cdktf's output folder, but its stacks folder holds no synthesized stack`, "run `cdktf synth` first"]],
     ["drift: an empty file", ["drift", at("empty")], [`${at("empty")}: is empty`, "cdktf synth"]],
     ["drift: a file that is not JSON", ["drift", at("bad.json")], [`${at("bad.json")}: not valid JSON`, "cdktf synth"]],
     ["drift: a JSON list", ["drift", at("array.json")], [`${at("array.json")}: not a Terraform JSON configuration`, "got [1,2]"]],
+
+    // the API's base URL, as copied from the API docs' endpoint (EMULATOR is the emulator's URL)
+    ["list: a TUCO_API_URL ending in /api", ["list"], ['TUCO_API_URL "EMULATOR/api" ends in /api, which the client adds itself', "drop the /api, i.e. set TUCO_API_URL to EMULATOR."], { env: { TUCO_API_URL: "EMULATOR/api" } }],
+    ["delete: a TUCO_API_URL ending in /api/webhooks/", ["delete", "--id", "680a1b2c3d4e5f6789012345"], ['TUCO_API_URL "EMULATOR/api/webhooks" ends in /api/webhooks', "set TUCO_API_URL to EMULATOR."], { env: { TUCO_API_URL: "EMULATOR/api/webhooks/" } }],
 
     // secret open
     ["secret open: an unknown flag, with the flag it meant", ["secret", "open", at("sealed.age"), "--identiy", at("id.txt")], ["unknown flag --identiy", "did you mean --identity?"]],
@@ -136,7 +150,8 @@ function cases(): Case[] {
     ["secret seal: an unknown flag, with the flag it meant", ["secret", "seal", "--recipents", "age1x"], ["unknown flag --recipents", "did you mean --recipient?"], { stdin: "s" }],
     ["secret seal: the secret as an argument, never echoed", ["secret", "seal", "whsec_in_argv"], ["secret seal takes no argument (1 given, not shown", "pipe the secret in", /^(?!.*whsec_in_argv)/], { stdin: "s" }],
     ["secret seal: more than 1 MiB on stdin", ["secret", "seal", "--recipient", "RECIPIENT"], ["stdin holds more than 1 MiB", "pipe in the secret alone"], { stdin: "x".repeat(1024 * 1024 + 1) }],
-    ["secret: an unknown subcommand", ["secret", "rotate"], ['unknown subcommand "rotate"', "secret open FILE --identity key.txt"]],
+    ["secret: an unknown subcommand", ["secret", "rotate"], ['unknown subcommand "rotate": use', "secret open FILE --identity key.txt"]],
+    ["secret: a typo of a subcommand, with the one it meant", ["secret", "opn", at("sealed.age")], ['unknown subcommand "opn" (did you mean open?): use', "secret open FILE --identity key.txt"]],
 
     // emulator
     ["emulator: an unknown flag", ["emulator", "--verbose"], ["unknown flag --verbose", HELP("emulator")]],
@@ -154,14 +169,16 @@ describe("every subcommand, given bad flags or files", () => {
   test.concurrent.each(cases().map((c) => [c[0], c] as const))("rejects %s: exit 1, one line on stderr, no request, no file", async (_t, [, rawArgs, says, extra]) => {
     const key = freshKey();
     const args = rawArgs.map((a) => (a === "RECIPIENT" ? recipient : a));
+    const filled = <T extends string | RegExp>(part: T): T => (typeof part === "string" ? (part.replaceAll("EMULATOR", emulator.url) as T) : part);
+    const env = Object.fromEntries(Object.entries(extra?.env ?? {}).map(([k, v]) => [k, filled(v)]));
     const before = readdirSync(at("out"));
-    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: "bad-flags", ...extra?.env }, { stdin: extra?.stdin });
+    const run = await runCli(args, { TUCO_API_URL: emulator.url, TUCO_API_KEY: key, TUCO_STACK_INSTANCE: "bad-flags", ...env }, { stdin: extra?.stdin });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toBe("");
     const lines = run.stderr.trim().split("\n");
     expect(lines, run.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^tuco-webhooks ${args[0]}: `));
-    for (const part of says) {
+    for (const part of says.map(filled)) {
       if (typeof part === "string") expect(lines[0]).toContain(part);
       else expect(lines[0]).toMatch(part);
     }

@@ -74,10 +74,23 @@ describe("delete", () => {
     expect(writes((await requestsOf(control, key)).slice(before))).toEqual([]);
   });
 
+  test("without --json prints one line per webhook deleted, or one saying it is already gone, on stderr and nothing on stdout", async () => {
+    const { key, ids: seeded, env } = await crowdedWorkspace();
+    const run = await runCli(["delete", "--stack", "prod", "--key", "crm"], env);
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: "", stderr: `tuco-webhooks delete: deleted webhook ${seeded.crm} ("crm")\n` });
+    const again = await runCli(["delete", "--stack", "prod", "--key", "crm"], env);
+    expect({ code: again.code, stdout: again.stdout, stderr: again.stderr }).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: `tuco-webhooks delete: no webhook of stack prod key crm instance ${INSTANCE}: already gone\n`,
+    });
+    expect(await ids(key)).not.toContain(seeded.crm);
+  });
+
   test("deletes by id whatever the marker, and a missing id is already gone", async () => {
     const { key, ids: seeded, env } = await crowdedWorkspace();
     const run = await runCli(["delete", "--id", seeded.handMadeCrm], env);
-    expect(run.code, run.stderr).toBe(0);
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: "", stderr: `tuco-webhooks delete: deleted webhook ${seeded.handMadeCrm}\n` });
     expect(await ids(key)).not.toContain(seeded.handMadeCrm);
     const again = await runCli(["delete", "--id", seeded.handMadeCrm, "--json"], env);
     expect(again.code).toBe(0);
@@ -117,18 +130,28 @@ describe("prune", () => {
 
     const before = (await requestsOf(control, key)).length;
     const again = await runCli(["prune", "--stack", "prod", "--keep", "crm,billing"], env);
-    expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/nothing to prune/);
+    expect({ code: again.code, stdout: again.stdout, stderr: again.stderr }).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: `tuco-webhooks prune: nothing to prune in stack prod instance ${INSTANCE}: it owns no webhook whose key it no longer declares\n`,
+    });
     expect(writes((await requestsOf(control, key)).slice(before))).toEqual([]);
   });
 
-  test("deletes every webhook of the stack instance with --keep \"\" and nothing else", async () => {
+  test("deletes every webhook of the stack instance with --keep \"\" (terraform destroy) and nothing else, saying the stack is being destroyed", async () => {
     const { key, ids: seeded, env } = await crowdedWorkspace();
-    const run = await runCli(["prune", "--stack", "prod", "--keep", "", "--json"], env);
+    const run = await runCli(["prune", "--stack", "prod", "--keep", ""], env);
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout).deleted.map((d: { key: string }) => d.key).sort()).toEqual(["billing", "crm", "old"]);
-    expect(run.stderr).toMatch(/stack prod is being destroyed/);
+    expect(run.stdout).toBe("");
+    // One line per webhook deleted; the stack is going away, it did not stop declaring them.
+    expect(run.stderr.trimEnd().split("\n").sort()).toEqual(
+      (["billing", "crm", "old"] as const).map((k) => `tuco-webhooks prune: deleted webhook ${seeded[k]} ("${k}", key ${k}): stack prod is being destroyed`).sort(),
+    );
     expect(await ids(key)).toEqual(notOurs(seeded).sort());
+
+    const again = await runCli(["prune", "--stack", "prod", "--keep", "", "--json"], env);
+    expect(JSON.parse(again.stdout)).toEqual({ deleted: [], kept: [] });
+    expect(again.stderr).toBe(`tuco-webhooks prune: stack prod instance ${INSTANCE} owns no webhook: nothing to delete\n`);
   });
 
   test("rejects a missing --keep or --stack before any API request", async () => {
@@ -162,9 +185,13 @@ describe("list", () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`prod/crm@${INSTANCE}`);
     expect(text.stdout).toContain(`prod/crm@${INSTANCE} (copied marker)`);
-    // Columns line up: every row's second column starts where the header's does.
+    // Columns line up: every row's cell of each column starts where the header's does; FAILURES is a bare count.
     const lines = text.stdout.trimEnd().split("\n");
-    const at = lines[0].indexOf("OWNER");
-    for (const line of lines.slice(1)) expect(line[at - 1] === " " && line[at] !== " ", line).toBe(true);
+    for (const column of ["OWNER", "STATE", "FAILURES", "NAME"]) {
+      const at = lines[0].indexOf(column);
+      for (const line of lines.slice(1)) expect(line[at - 1] === " " && line[at] !== " ", `${column}: ${line}`).toBe(true);
+    }
+    const failuresAt = lines[0].indexOf("FAILURES");
+    for (const line of lines.slice(1)) expect(line.slice(failuresAt).split(/ +/)[0], line).toBe("0");
   });
 });

@@ -37,10 +37,19 @@ describe("tuco-webhooks", () => {
     expect(run.stderr).toContain("Usage: tuco-webhooks <command>");
   });
 
-  test("rejects an unknown command naming it, exit 1, nothing on stdout", async () => {
-    const run = await runCli(["aply"]);
-    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: "" });
-    expect(run.stderr).toContain('unknown command "aply"');
+  test("rejects an unknown command in one line naming it, the command a typo meant (as for flags) and the commands, exit 1, nothing on stdout", async () => {
+    const commands = "the commands are apply, delete, prune, list, adopt, secret, drift, emulator; run `tuco-webhooks --help`";
+    const cases: [string, string][] = [
+      ["aply", `tuco-webhooks: unknown command "aply" (did you mean apply?): ${commands}\n`],
+      ["prnue", `tuco-webhooks: unknown command "prnue" (did you mean prune?): ${commands}\n`],
+      ["adpot", `tuco-webhooks: unknown command "adpot" (did you mean adopt?): ${commands}\n`],
+      ["deploy", `tuco-webhooks: unknown command "deploy": ${commands}\n`],
+      ["constructor", `tuco-webhooks: unknown command "constructor": ${commands}\n`],
+    ];
+    for (const [name, line] of cases) {
+      const run = await runCli([name]);
+      expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 1, stdout: "", stderr: line });
+    }
   });
 
   test("prints the package version with --version", async () => {

@@ -104,8 +104,18 @@ describe("an edit of the description in the Tuco app", () => {
       expect((await w.client.list()).map((x) => x.id)).toEqual([id]);
 
       const adopt = await runCli(["adopt", "--id", id, "--stack", "prod", "--key", "crm"], w.env());
-      expect(adopt.code, adopt.stderr).toBe(0);
-      expect(adopt.stdout).toMatch(/its secret is unknown/);
+      expect({ code: adopt.code, stdout: adopt.stdout, stderr: adopt.stderr }).toEqual({
+        code: 0,
+        stdout: "",
+        stderr: `tuco-webhooks adopt: adopted webhook ${id}: it now carries the marker of stack prod key crm instance ${w.instance}; its signing secret stays unknown (Tuco returns it only once) unless a sealed file written at its creation holds it: this command writes none\n`,
+      });
+      // Adopting it again does nothing, and says so in one line.
+      const twice = await runCli(["adopt", "--id", id, "--stack", "prod", "--key", "crm"], w.env());
+      expect({ code: twice.code, stdout: twice.stdout, stderr: twice.stderr }).toEqual({
+        code: 0,
+        stdout: "",
+        stderr: `tuco-webhooks adopt: webhook ${id} already carries the marker of stack prod key crm instance ${w.instance}: nothing to adopt\n`,
+      });
       const again = await w.apply(w.spec("crm"));
       expect(again.code, again.stderr).toBe(0);
       expect(result(again)).toMatchObject({ action: "unchanged", id });

@@ -202,7 +202,10 @@ describe("the Webhook provider through the real dynamic-provider host", () => {
     const { id, properties } = await checkAndCreate("warned", { url: broken.url, events: ["message.sent"], name: "warned", healthCheck: "warn" });
     expect(properties.lastHealthCheck).toMatchObject({ success: false, statusCode: 500 });
     expect((await api.get(id)).url).toBe(broken.url);
-    expect(await host.waitForStderr(new RegExp(`Health-check of webhook ${id} failed`))).toBeTruthy();
+    const warning = await host.waitForStderr(new RegExp(`Health-check of webhook ${id} failed[^\n]*\n`));
+    // The advice fits the policy in force: the webhook is kept under "warn", so no advice to set "warn".
+    expect(warning).toMatch(/The webhook is kept, as the health-check policy "warn" says; .*: fix the endpoint\./);
+    expect(warning).not.toMatch(/set the health-check policy to "warn"/);
   });
 
   it("sends no health-check under policy skip", async () => {
@@ -287,6 +290,23 @@ describe("the Webhook provider through the real dynamic-provider host", () => {
       await expect(bare.create(urn("nokey"), inputs)).rejects.toThrow(/tuco:apiKey/);
     } finally {
       await bare.close();
+    }
+    expect(await control.requests()).toEqual([]);
+  });
+
+  it("fails a create whose tuco:apiUrl ends in /api before any request, naming the config, the value and the fix", async () => {
+    const misplaced = await startPulumiHost({ providerText, env: envWithoutTuco() });
+    try {
+      await misplaced.configure({ "tuco:apiKey": "tuco_sk_pulumi_api_suffix", "tuco:apiUrl": `${emulator.url}/api` });
+      const { inputs } = await misplaced.check(urn("suffix"), {}, { url: ok.url, events: ["message.sent"], name: "suffix" });
+      const err = await misplaced.create(urn("suffix"), inputs).then(
+        () => undefined,
+        (e: unknown) => e as ProviderCallError,
+      );
+      expect(err?.details).toContain(`TUCO_API_URL (Pulumi config tuco:apiUrl) "${emulator.url}/api" ends in /api, which the client adds itself`);
+      expect(err?.details).toContain(`drop the /api, i.e. set TUCO_API_URL (Pulumi config tuco:apiUrl) to ${emulator.url}.`);
+    } finally {
+      await misplaced.close();
     }
     expect(await control.requests()).toEqual([]);
   });

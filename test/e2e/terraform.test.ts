@@ -126,7 +126,7 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
     const mark = await lastSeq();
     stackDir = ws.synth(STACK, program([CRM, LEDGER]));
     await ws.init(stackDir, { env });
-    await ws.apply(stackDir, { env });
+    const applied = await ws.apply(stackDir, { env });
 
     const live = await owned();
     expect([...live.keys()].sort()).toEqual(["billing/ledger", "crm"]);
@@ -134,6 +134,16 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
     expect(crm).toMatchObject({ name: "CRM events", url: `${receiver.origin}/crm`, events: ["message.sent"], isActive: true });
     expect(readDescription(crm.description).description).toBe("Feeds the CRM ${not_a_template} at 100%{x}");
     for (const [key, w] of live) ids.set(key, w.id);
+
+    // In Terraform's log, each action of a provisioner is one "(local-exec):" line, the passing health-check included: nothing said twice.
+    for (const [key, w] of live) {
+      const lines = applied.stdout.split("\n").filter((l) => l.includes("(local-exec): tuco-webhooks") && l.includes(w.id));
+      expect(lines.map((l) => l.replace(/^.*\(local-exec\): /, "")), key).toEqual([
+        `tuco-webhooks apply: created webhook ${w.id} (${JSON.stringify(w.name)}), not yet confirmed: its secret is being sealed`,
+        expect.stringMatching(new RegExp(`^tuco-webhooks apply: confirmed webhook ${w.id}: it now carries the marker of stack shop key ${key} instance \\S+$`)),
+        `tuco-webhooks apply: health-check of webhook ${w.id} passed: ${w.url} answered the signed test ping with 200`,
+      ]);
+    }
 
     const log = await requestsSince(mark);
     expect(log.filter((r) => r.method === "POST" && r.path === "/api/webhooks")).toHaveLength(2);
@@ -313,8 +323,12 @@ describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {
   });
 
   test("terraform destroy deletes every webhook of the stack and nothing else", { timeout: STEP_MS }, async () => {
-    await ws.destroy(stackDir, { env });
+    const before = await owned();
+    const destroyed = await ws.destroy(stackDir, { env });
     expect((await owned()).size).toBe(0);
+    // The prune of a destroy says why: the stack is being destroyed, not that it stopped declaring its webhooks.
+    for (const [key, w] of before) expect(destroyed.stdout).toContain(`(local-exec): tuco-webhooks prune: deleted webhook ${w.id} ("${w.name}", key ${key}): stack shop is being destroyed`);
+    expect(destroyed.stdout).not.toMatch(/no longer declares/);
   });
 
   test("a stack that keeps TucoWebhookPrune deletes its last webhook when the program drops it", { timeout: STEP_MS }, async () => {

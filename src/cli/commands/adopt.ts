@@ -3,7 +3,7 @@ import { checkOwnerPart } from "../../webhook/ownership";
 import { checkWebhookId } from "../../webhook/spec";
 import { INSTANCE_HELP, apiEnvironmentHelp, clientFromEnv, defineCommand, instanceFrom } from "../command";
 import { UsageError, parseFlags } from "../flags";
-import { printJson, printText } from "../output";
+import { printJson } from "../output";
 
 const HELP = `
 Usage: tuco-webhooks adopt --id ID --stack S --key K [--instance ID] [--json]
@@ -23,6 +23,10 @@ text is removed, and the command says what it removed). Safe to re-run.
 ${INSTANCE_HELP}
   --json              print {"id","stack","key","instance"} on stdout
 
+Output (stderr), one line: "adopted webhook <id>: it now carries the marker of stack <s> key <k>
+instance <i>; its signing secret stays unknown ...", or "webhook <id> already carries the marker
+of ...: nothing to adopt". Nothing is printed on stdout without --json.
+
 ${apiEnvironmentHelp(false)}
 Exit codes: 0 adopted (or already this instance's), 1 error.
 `;
@@ -39,9 +43,8 @@ export const command = defineCommand("adopt", "put an existing webhook under a s
   const owner = { stack: stack.value, key: key.value, instance: instanceFrom(values.instance) };
   const client = clientFromEnv(log);
   try {
-    const adopted = await adoptWebhook(client, owner, id.value, log);
-    if (values.json) printJson({ id: adopted.webhook.id, ...owner });
-    else printText(`adopted ${adopted.webhook.id} for stack ${owner.stack} key ${owner.key} instance ${owner.instance}; its secret is unknown unless a sealed file of it exists (this command writes none)`);
+    const { owned } = await adoptWebhook(client, owner, id.value, log, "its signing secret stays unknown (Tuco returns it only once) unless a sealed file written at its creation holds it: this command writes none");
+    if (values.json) printJson({ id: owned.webhook.id, ...owner });
     return 0;
   } finally {
     await client.close();

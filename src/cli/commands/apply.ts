@@ -4,7 +4,7 @@ import { applyDeclaration } from "../../webhook/apply";
 import { INSTANCE_HELP, apiEnvironmentHelp, clientFromEnv, defineCommand, instanceFrom } from "../command";
 import { readInputFile } from "../files";
 import { UsageError, parseFlags } from "../flags";
-import { printJson, printText, withhold } from "../output";
+import { printJson, withhold } from "../output";
 
 const HELP = `
 Usage: tuco-webhooks apply [--spec JSON | --spec-file PATH] [--instance ID] [--json]
@@ -18,7 +18,15 @@ Input (one of):
   --spec-file PATH    a file holding the spec JSON (at most 1 MiB)
   (neither)           the spec JSON from the environment variable TUCO_WEBHOOK_SPEC
 ${INSTANCE_HELP}
-Output:
+Output (stderr), one line per action taken, e.g. a create, then a re-apply of a changed url:
+  tuco-webhooks apply: created webhook <id> ("<name>"), not yet confirmed: its secret is being sealed
+  tuco-webhooks apply: sealed its secret to <path> for 1 recipient
+  tuco-webhooks apply: confirmed webhook <id>: it now carries the marker of stack <s> key <k> instance <i>
+  tuco-webhooks apply: health-check of webhook <id> passed: <url> answered the signed test ping with 200
+  tuco-webhooks apply: updated webhook <id>: url           (or: webhook <id> is in sync: nothing to change)
+  tuco-webhooks apply: health-check of webhook <id> passed: <url> answered the signed test ping with 200
+The health-check's line may instead say skipped (policy "skip"), or be a "warning:" line (policy
+"warn"); a failure is one "error:" line. Nothing is printed on stdout, unless:
   --json              print one JSON document on stdout:
                       {"action":"created"|"updated"|"unchanged"|"adopted","id","changed":[fields],
                        "lastHealthCheck":{success,skipped,statusCode,error,checkedAt},
@@ -89,8 +97,8 @@ export const command = defineCommand("apply", "create or update one webhook, sea
   const instance = instanceFrom(values.instance);
   try {
     const result = await applyDeclaration(client, checked.value, { instance, log, onSecret: withhold });
+    // Without --json, the lines on stderr are the whole report: one per action, the health-check's included.
     if (values.json) printJson(result);
-    else printText(`${result.action} ${result.id}${result.changed.length ? ` (${result.changed.join(", ")})` : ""}${result.sealedSecretPath ? `; secret sealed to ${result.sealedSecretPath}` : ""}`);
     return 0;
   } finally {
     await client.close();

@@ -6,7 +6,7 @@ import { deleteOwned } from "../../webhook/prune";
 import { checkWebhookId } from "../../webhook/spec";
 import { INSTANCE_HELP, apiEnvironmentHelp, clientFromEnv, defineCommand, instanceFrom } from "../command";
 import { UsageError, parseFlags } from "../flags";
-import { printJson, printText } from "../output";
+import { printJson } from "../output";
 
 const HELP = `
 Usage: tuco-webhooks delete (--stack S --key K [--instance ID] | --id ID [--force]) [--json]
@@ -23,6 +23,11 @@ ${INSTANCE_HELP}
                       next apply or refresh then finds it gone)
   --force             with --id: delete it whoever owns it
   --json              print {"deleted":[{"id","name"}],"alreadyGone":boolean} on stdout
+
+Output (stderr), one line per webhook deleted, or the one line saying it was already gone:
+  tuco-webhooks delete: deleted webhook <id> ("<name>")
+  tuco-webhooks delete: no webhook of stack <s> key <k> instance <i>: already gone
+Nothing is printed on stdout without --json.
 
 ${apiEnvironmentHelp(false)}
 Exit codes: 0 deleted or already gone, 1 error.
@@ -103,7 +108,7 @@ export const command = defineCommand("delete", "delete the webhook(s) of one own
   } finally {
     await client.close();
   }
+  // Without --json, the lines on stderr are the whole report: one per webhook deleted, or the one saying it was already gone.
   if (values.json) printJson(result);
-  else printText(result.deleted.length ? result.deleted.map((d) => `deleted ${d.id}`).join("\n") : "already gone");
   return 0;
 });

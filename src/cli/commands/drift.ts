@@ -13,7 +13,8 @@ Usage: tuco-webhooks drift <cdktf.out/stacks/NAME | .../cdk.tf.json> [--instance
 Compares the webhooks a synthesized CDKTF stack declares (TucoWebhook constructs) with the live
 webhooks its instance owns: those whose ownership marker names the stack, the key, the instance
 and the webhook's own id ([tuco-webhooks stack=S key=K instance=I id=ID]). Terraform's own plan
-cannot see changes made outside Terraform to these webhooks: run this in the pipeline.
+cannot see changes made outside Terraform to these webhooks: run this in the pipeline, once per
+stack (given cdktf.out or cdktf.out/stacks, it names the stacks there and exits 1).
 
 The stack instance is the id of the stack's instance resource in its Terraform state: --instance
 ID, else ${INSTANCE_ENV}, else the id of the stack's instance resource in its state, read with
@@ -43,6 +44,9 @@ Output (stdout), one line per difference, like a plan:
                       settle the others exactly like \`apply\` (create missing ones and seal their
                       secret, replace unfinished ones, keep the duplicate whose secret is sealed
                       here); a webhook in the way is never duplicated: --fix fails naming it.
+                      Each action is one line on stderr ("updated webhook <id> (key <k>): url",
+                      "deleted webhook <id> (key <k>): ...", and apply's own lines); stdout gets
+                      the plan, then "Fixed: stack "<s>" is in sync." once drift is checked again.
 
 ${apiEnvironmentHelp(true)}
 Exit codes: 0 in sync (or everything fixed with --fix), 2 drift found, 1 error (bad file, API failure).

@@ -2,7 +2,7 @@ import { checkOwnerPart } from "../../webhook/ownership";
 import { pruneStack, type RemovedWebhook } from "../../webhook/prune";
 import { INSTANCE_HELP, apiEnvironmentHelp, clientFromEnv, defineCommand, instanceFrom } from "../command";
 import { UsageError, parseFlags } from "../flags";
-import { printJson, printText } from "../output";
+import { printJson } from "../output";
 
 const HELP = `
 Usage: tuco-webhooks prune --stack S --keep k1,k2,... [--instance ID] [--json]
@@ -17,6 +17,13 @@ whatever their names. Safe to re-run.
                       --keep "" deletes every webhook of the stack instance: terraform destroy)
 ${INSTANCE_HELP}
   --json              print {"deleted":[{"id","name","key"}],"kept":[{"id","name","key"}]} on stdout
+
+Output (stderr), one line per webhook deleted, or one line saying there was nothing to delete:
+  tuco-webhooks prune: deleted webhook <id> ("<name>", key <k>): stack <s> no longer declares it
+  tuco-webhooks prune: nothing to prune in stack <s> instance <i>: it owns no webhook whose key ...
+With --keep "" (terraform destroy) the lines say "stack <s> is being destroyed" instead, or
+"stack <s> instance <i> owns no webhook: nothing to delete". Nothing is printed on stdout
+without --json.
 
 ${apiEnvironmentHelp(false)}
 Exit codes: 0 done (also when nothing was left to prune), 1 error.
@@ -48,8 +55,15 @@ export const command = defineCommand("prune", "delete a stack's webhooks whose k
   } finally {
     await client.close();
   }
-  if (result.deleted.length === 0) log(`nothing to prune in stack ${stack.value}`);
+  if (result.deleted.length === 0) {
+    // --keep "" is terraform destroy: the stack declares nothing because it is going away, not because it dropped keys.
+    log(
+      keep.size === 0
+        ? `stack ${stack.value} instance ${instance} owns no webhook: nothing to delete`
+        : `nothing to prune in stack ${stack.value} instance ${instance}: it owns no webhook whose key it no longer declares`,
+    );
+  }
+  // Without --json, the lines on stderr are the whole report: one per webhook deleted, or the one saying there was nothing to delete.
   if (values.json) printJson(result);
-  else printText(result.deleted.length ? result.deleted.map((d) => `deleted ${d.id} (key ${d.key})`).join("\n") : "nothing to prune");
   return 0;
 });

@@ -1,6 +1,7 @@
 import { OpenSealedSecretError, checkOutputPath, openSealedSecret, parseIdentityFile, parseRecipients, sealSecret, writePrivateFile } from "../../secrets";
 import { defineCommand } from "../command";
-import { UsageError, parseFlags } from "../flags";
+import { UsageError, didYouMean, parseFlags } from "../flags";
+import { showValue } from "../../private/text";
 import { printText, withhold } from "../output";
 import { MAX_INPUT_FILE_BYTES, readInputFile } from "../files";
 
@@ -89,5 +90,6 @@ export const command = defineCommand("secret", "open a sealed webhook secret, or
   const [sub, ...rest] = args;
   if (sub === "open") return open(rest, log);
   if (sub === "seal") return seal(rest);
-  throw new UsageError(`${sub === undefined ? "no subcommand" : `unknown subcommand ${JSON.stringify(sub)}`}: use \`secret open FILE --identity key.txt\` or \`secret seal --recipient age1...\``);
+  const unknown = sub === undefined ? "no subcommand" : `unknown subcommand ${showValue(sub)}${didYouMean(sub, ["open", "seal"])}`;
+  throw new UsageError(`${unknown}: use \`secret open FILE --identity key.txt\` or \`secret seal --recipient age1...\``);
 });
