@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readSynthesizedStack, type SynthesizedStack } from "../../cdktf/synthesized-stack";
+import { readSynthesizedStack, type SynthesizedStack } from "../../cdk/synthesized-stack";
 import { quoteUntrusted, showId } from "../../private/text";
 import { checkDrift, fixDrift, type DriftEntry, type DriftReport } from "../../webhook/drift";
 import { checkInstance } from "../../webhook/ownership";
