@@ -112,7 +112,7 @@ const violations = (prefix: string, bad: (target: string, file: string) => boole
 
 describe("the source layout", () => {
   test("reads a source tree of the expected shape", () => {
-    for (const dir of ["api/", "webhook/", "cli/commands/", "cdk/", "cdktf/", "pulumi/", "emulator/", "secrets/", "receiver/", "private/"]) {
+    for (const dir of ["api/", "webhook/", "cli/commands/", "cdk/", "cdktf/", "cdktn/", "pulumi/", "emulator/", "secrets/", "receiver/", "private/"]) {
       expect(importsOf(dir).length, dir).toBeGreaterThan(0);
     }
   });
@@ -144,10 +144,14 @@ describe("the source layout", () => {
     expect(bad.map((e) => `${e.file} -> ${e.target}`)).toEqual([]);
   });
 
-  test("tuco-webhooks/cdktf reaches no cdktn, even in its type declarations, nor Pulumi", () => {
-    const cdktf = packagesReached("cdktf/index.ts", () => true);
-    // It reaches its own library: the walk sees the imports it means to forbid.
+  test("tuco-webhooks/cdktn reaches no cdktf, even in its type declarations, and tuco-webhooks/cdktf no cdktn; neither reaches Pulumi", () => {
+    const all = () => true;
+    const cdktn = packagesReached("cdktn/index.ts", all);
+    const cdktf = packagesReached("cdktf/index.ts", all);
+    // Each reaches its own library: the walk sees the imports it means to forbid.
+    expect(cdktn.has("cdktn")).toBe(true);
     expect(cdktf.has("cdktf")).toBe(true);
+    expect([...cdktn].filter(([p]) => /^cdktf$|^@cdktf\/|^@pulumi\//.test(p)).map(([, via]) => via)).toEqual([]);
     expect([...cdktf].filter(([p]) => /^cdktn$|^@cdktn\/|^@pulumi\//.test(p)).map(([, via]) => via)).toEqual([]);
   });
 
