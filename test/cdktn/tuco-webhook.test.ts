@@ -128,6 +128,23 @@ describe.each([CDKTF, CDKTN])("under $name", (lib) => {
     expect(lib.entry.readSynthesizedStack).toBe(readSynthesizedStack);
   });
 
+  test("the drift reader rejects a hand edit of that file, naming the file, the resource, the field and both synth commands", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `tuco-${lib.name}-edit-`));
+    const app = lib.outdirApp(outdir);
+    new lib.entry.TucoWebhook(lib.stack(app, "shop"), "crm", { ...base, resourceType: "terraform_data" });
+    app.synth();
+    const file = path.join(outdir, "stacks", "shop", "cdk.tf.json");
+    const doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    const env = doc.resource.terraform_data.crm.provisioner[0]["local-exec"].environment;
+    env.TUCO_WEBHOOK_SPEC = env.TUCO_WEBHOOK_SPEC.replace("https://hooks.example.com/crm", "https://elsewhere.example.com/");
+    fs.writeFileSync(file, JSON.stringify(doc));
+    expect(failure(() => lib.entry.readSynthesizedStack(path.dirname(file)))).toBe(
+      `${file}: resource.terraform_data.crm: the provisioner environment TUCO_WEBHOOK_SPEC (what apply runs with) has url "https://elsewhere.example.com/", ` +
+        `but trigger tuco_webhook (what drift and Terraform's plan read) has "https://hooks.example.com/crm". ` +
+        "Synthesize the stack again (cdktf synth, or cdktn synth under CDK Terrain) instead of editing cdk.tf.json by hand.",
+    );
+  });
+
   test("rejects an invalid url and unknown events, naming the construct, the values and the fix", () => {
     const message = failure(() => new lib.entry.TucoWebhook(lib.stack(lib.app(), "shop"), "crm", { ...base, url: "http://hooks.example.com", events: ["message.exploded"] }));
     expect(message).toMatch(/^Invalid webhook "shop\/crm": .*url "http:\/\/hooks.example.com" uses plain http:\/\/ .*use https:\/\//);
