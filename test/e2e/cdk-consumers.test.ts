@@ -133,6 +133,13 @@ describe("a CDK Terrain project (cdktn and constructs, no cdktf)", () => {
     expect(doc["//"].metadata.version).toBe("0.24.0");
   });
 
+  test("imports tuco-webhooks/cdktn from ESM with static named imports", async () => {
+    const names = ["TucoWebhook", "TucoWebhookPrune", "RECIPIENTS_CONTEXT", "RESOURCE_TYPE_CONTEXT", "readSynthesizedStack", "SynthesizedStackError", "tucoCliPath"];
+    writeFileSync(path.join(dir, "esm.mjs"), `import { ${names.join(", ")} } from "tuco-webhooks/cdktn";\nprocess.stdout.write(JSON.stringify([${names.join(", ")}].map((v) => typeof v)));\n`);
+    const done = checkExit(await run(process.execPath, ["esm.mjs"], {}, { cwd: dir }));
+    expect(JSON.parse(done.stdout)).toEqual(["function", "function", "string", "string", "function", "function", "function"]);
+  });
+
   test("refuses null_resource at synthesis, naming the field, the value and the fix", async () => {
     const out = await runIn(
       dir,
