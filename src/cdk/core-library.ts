@@ -128,8 +128,9 @@ export class CoreLibrary<Stack extends Construct, Resource extends TerraformReso
   makeResource(scope: Construct, id: string, type: TucoWebhookResourceType, triggers?: Record<string, string>, commands?: LocalExecProvisioner[]): Resource {
     const config = triggers === undefined ? {} : { lifecycle: { createBeforeDestroy: true }, provisioners: commands };
     if (type === "terraform_data") return new this.module.DataResource(scope, id, triggers === undefined ? config : { ...config, triggersReplace: triggers });
+    // Loaded by resourceTypeOf, which accepts "null_resource" only once its bindings load.
     const nulls = this.nullProvider;
-    if (!nulls) throw new Error(`internal: makeResource(${JSON.stringify(type)}) before resourceTypeOf accepted it`);
+    if (!nulls) throw new TypeError(`makeResource("null_resource") under ${this.binding.displayName} before resourceTypeOf accepted that type`);
     const stack = this.module.TerraformStack.of(scope);
     if (!stack.node.children.some((c) => c instanceof this.module.TerraformProvider && c.terraformResourceType === "null")) new nulls.NullProvider(stack, "null");
     return new nulls.NullResource(scope, id, triggers === undefined ? config : { ...config, triggers });
