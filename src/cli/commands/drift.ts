@@ -10,9 +10,9 @@ import { printJson, printText, withhold } from "../output";
 const HELP = `
 Usage: tuco-webhooks drift <cdktf.out/stacks/NAME | .../cdk.tf.json> [--instance ID] [--fix] [--json]
 
-Compares the webhooks a stack synthesized by cdktf or CDK Terrain (cdktn) declares (TucoWebhook
-constructs; both write cdktf.out/stacks/NAME) with the live webhooks its instance owns: those
-whose ownership marker names the stack, the key, the instance and the webhook's own id ([tuco-webhooks stack=S key=K instance=I id=ID]). Terraform's own plan
+Compares the webhooks a stack synthesized by cdktf or cdktn declares (TucoWebhook constructs) with the live
+webhooks its instance owns: those whose ownership marker names the stack, the key, the instance
+and the webhook's own id ([tuco-webhooks stack=S key=K instance=I id=ID]). Terraform's own plan
 cannot see changes made outside Terraform to these webhooks: run this in the pipeline.
 
 The stack instance is the id of the stack's instance resource in its Terraform state: --instance
