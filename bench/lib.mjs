@@ -160,8 +160,8 @@ export function synthStack(dir, { stack = "bench", n, receiverUrl, recipient }) 
   const { App, TerraformStack } = require("cdktf");
   require("node:fs").mkdirSync(dir, { recursive: true });
   const { TucoWebhook } = dist("cdktf/index.js");
-  const { readSynthesizedStack } = dist("cdktf/synthesized-stack.js");
-  const { webhookTriggerJson } = dist("cdktf/contract.js");
+  const { readSynthesizedStack } = dist("cdk/synthesized-stack.js");
+  const { webhookTriggerJson } = dist("cdk/contract.js");
   const app = new App({ outdir: `${dir}/cdktf.out` });
   const s = new TerraformStack(app, stack);
   for (let i = 0; i < n; i++) {

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readSynthesizedStack, type SynthesizedStack } from "../cdktf/synthesized-stack";
+import { readSynthesizedStack, type SynthesizedStack } from "../cdk/synthesized-stack";
 import { expectThat, StepFailed, type DemoContext } from "./context";
 
 /** What one child process printed and how it exited. */

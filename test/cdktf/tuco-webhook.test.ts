@@ -5,7 +5,7 @@ import { App, TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { describe, expect, test } from "vitest";
 import { RECIPIENTS_CONTEXT, TucoWebhook, TucoWebhookPrune, tucoCliPath, type TucoWebhookProps, type TucoWebhookResourceType } from "../../src/cdktf";
-import { readSynthesizedStack } from "../../src/cdktf/synthesized-stack";
+import { readSynthesizedStack } from "../../src/cdk/synthesized-stack";
 import { x25519Recipient } from "../helpers/age";
 import { expectNoLeaks } from "../helpers/secret-scan";
 

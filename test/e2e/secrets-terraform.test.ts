@@ -15,7 +15,7 @@ import type { TerraformStack } from "cdktf";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { TucoWebhook, type TucoWebhookProps } from "../../src/cdktf";
-import { tucoCliPath } from "../../src/cdktf/resources";
+import { tucoCliPath } from "../../src/cdk/resources";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { markedStackKey } from "../helpers/markers";
 import { ProcessRecorder } from "../helpers/process-recorder";

@@ -3,7 +3,8 @@
  *
  * - `requireTerraform()` throws (never skips) when `terraform` is not on PATH.
  * - `TerraformWorkspace` owns a temp dir with its own HOME and CHECKPOINT_DISABLE=1, so nothing is
- *   written outside it; `synth()` synthesizes a cdktf stack into it; `init/plan/apply/destroy`
+ *   written outside it; `synth()` synthesizes a cdktf stack into it (a cdktn one with
+ *   `{ library: cdktn }`); `init/plan/apply/destroy`
  *   run terraform in the stack's directory (cdktf.out/stacks/<stack>) with the environment given
  *   (local-exec provisioners inherit it); `state()` reads the state file.
  * - Only `terraform_data` stacks work offline: the registry is unreachable, so providers such as
@@ -12,8 +13,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, LocalBackend, TerraformStack } from "cdktf";
+import * as cdktf from "cdktf";
+import type * as cdktn from "cdktn";
 import { checkExit, requireBinary, run, type ProcessRun } from "./process";
+
+/** A core library a stack is synthesized with. */
+export type CoreLibraryModule = typeof cdktf | typeof cdktn;
 
 /** The terraform binary on PATH. Throws a loud error when there is none. */
 export function requireTerraform(): string {
@@ -67,18 +72,23 @@ export class TerraformWorkspace {
   }
 
   /**
-   * Synthesizes one stack with cdktf into `<root>/<outdir>` and returns the stack's directory
-   * (`<outdir>/stacks/<name>`). `build` adds the constructs; `context` becomes the app's context.
+   * Synthesizes one stack with `library` (cdktf unless given) into `<root>/<outdir>` and returns the
+   * stack's directory (`<outdir>/stacks/<name>`). `build` adds the constructs; `context` becomes the app's context.
    */
-  synth(name: string, build: (stack: TerraformStack) => void, options: { outdir?: string; context?: Record<string, unknown> } = {}): string {
+  synth<Library extends CoreLibraryModule = typeof cdktf>(
+    name: string,
+    build: (stack: InstanceType<Library["TerraformStack"]>) => void,
+    options: { outdir?: string; context?: Record<string, unknown>; library?: Library } = {},
+  ): string {
+    const library: CoreLibraryModule = options.library ?? cdktf;
     const outdir = path.join(this.root, options.outdir ?? "cdktf.out");
     fs.mkdirSync(outdir, { recursive: true });
-    const app = new App({ outdir, context: options.context, skipValidation: false });
-    const stack = new TerraformStack(app, name);
-    // cdktf's default local backend writes the state to <process cwd>/terraform.<stack>.tfstate (an
+    const app = new library.App({ outdir, context: options.context, skipValidation: false });
+    const stack = new library.TerraformStack(app, name);
+    // The default local backend writes the state to <process cwd>/terraform.<stack>.tfstate (an
     // absolute path): keep it in the stack directory instead, like a backend a runner restores.
-    new LocalBackend(stack, { path: "terraform.tfstate" });
-    build(stack);
+    new library.LocalBackend(stack, { path: "terraform.tfstate" });
+    build(stack as InstanceType<Library["TerraformStack"]>);
     app.synth();
     return path.join(outdir, "stacks", name);
   }

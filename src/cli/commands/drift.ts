@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readSynthesizedStack, type SynthesizedStack } from "../../cdktf/synthesized-stack";
+import { readSynthesizedStack, type SynthesizedStack } from "../../cdk/synthesized-stack";
 import { quoteUntrusted, showId } from "../../private/text";
 import { checkDrift, fixDrift, type DriftEntry, type DriftReport } from "../../webhook/drift";
 import { checkInstance } from "../../webhook/ownership";
@@ -10,7 +10,7 @@ import { printJson, printText, withhold } from "../output";
 const HELP = `
 Usage: tuco-webhooks drift <cdktf.out/stacks/NAME | .../cdk.tf.json> [--instance ID] [--fix] [--json]
 
-Compares the webhooks a synthesized CDKTF stack declares (TucoWebhook constructs) with the live
+Compares the webhooks a stack synthesized by cdktf or cdktn declares (TucoWebhook constructs) with the live
 webhooks its instance owns: those whose ownership marker names the stack, the key, the instance
 and the webhook's own id ([tuco-webhooks stack=S key=K instance=I id=ID]). Terraform's own plan
 cannot see changes made outside Terraform to these webhooks: run this in the pipeline, once per

@@ -1,9 +1,10 @@
 /**
- * Reads a synthesized stack (`cdktf.out/stacks/<stack>/cdk.tf.json`) as `tuco-webhooks drift` needs
+ * Reads a synthesized stack (`cdktf.out/stacks/<stack>/cdk.tf.json`, where cdktf and CDK Terrain
+ * (cdktn) alike write it, in the same format) as `tuco-webhooks drift` needs
  * it: the webhooks it declares and its prune resource, each checked with the one declaration check.
  * Rejects, naming the file, the resource and the field, any content `TucoWebhook` does not write
  * (a hand edit): invalid declarations, triggers and provisioners that disagree, copied resources.
- * This module never imports cdktf, so the CLI can load it.
+ * This module imports neither cdktf nor cdktn, so the CLI can load it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -58,7 +59,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-const RESYNTH = "Synthesize the stack again (cdktf synth) instead of editing cdk.tf.json by hand.";
+const RESYNTH = "Synthesize the stack again (cdktf synth, or cdktn synth under CDK Terrain) instead of editing cdk.tf.json by hand.";
 
 /** Checks a declared webhook read back from a file; throws `SynthesizedStackError` naming every bad field. */
 function checkDeclaredWebhook(file: string, where: string, value: unknown): WebhookDeclaration {
@@ -260,7 +261,7 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
     throw new SynthesizedStackError(
       file,
       code === "ENOENT"
-        ? "no such file: run `cdktf synth` first and pass cdktf.out/stacks/<stack>"
+        ? "no such file: run `cdktf synth` first (`cdktn synth` under CDK Terrain) and pass cdktf.out/stacks/<stack>"
         : code === "EISDIR"
           ? "is a directory, not a file: pass cdktf.out/stacks/<stack> or its cdk.tf.json"
           : `cannot read it (${code ?? (err as Error).message}): pass cdktf.out/stacks/<stack> or its cdk.tf.json`,

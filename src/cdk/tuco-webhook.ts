@@ -1,20 +1,21 @@
 /**
- * `TucoWebhook`, the CDKTF construct: it builds a webhook's declaration from its props, checks it
- * with the one declaration check (synthesis fails naming the construct, the field, the value and
- * the fix), and synthesizes the resources whose provisioners run the CLI (see contract.ts).
+ * `TucoWebhook`, the construct (for cdktf and cdktn alike, see core-library.ts): it builds a
+ * webhook's declaration from its props, checks it with the one declaration check (synthesis fails
+ * naming the construct, the field, the value and the fix), and synthesizes the resources whose
+ * provisioners run the CLI (see contract.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Annotations, TerraformResource, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { showValue } from "../private/text";
 import { InvalidDeclarationError, checkDeclaration, type WebhookDeclaration } from "../webhook/declaration";
 import type { HealthCheckPolicy } from "../webhook/health";
 import type { Problem } from "../webhook/problems";
 import { DECLARATION_ENV, INSTANCE_ENV, INSTANCE_TRIGGER, MAX_ENV_ENTRY_BYTES, WEBHOOK_TRIGGER, commands, envEntryBytes, selfInstanceReference, webhookTriggerJson } from "./contract";
-import { TucoWebhookPrune } from "./prune";
-import { makeResource, provisioners, resourceTypeOf, triggersFieldOf, tucoCliPath, type TucoWebhookResourceType } from "./resources";
-import { TucoStackInstance } from "./stack-instance";
+import type { CoreLibrary, TerraformResourceLike } from "./core-library";
+import type { TucoWebhookPruneClass } from "./prune";
+import { provisioners, triggersFieldOf, tucoCliPath, type TucoWebhookResourceType } from "./resources";
+import type { TucoStackInstanceClass } from "./stack-instance";
 
 /** Context key of the stack-wide default age recipients (a list of `age1...`, or one comma-separated string). */
 export const RECIPIENTS_CONTEXT = "tuco-webhooks:recipients";
@@ -61,14 +62,15 @@ export interface TucoWebhookProps {
    */
   readonly adoptId?: string;
   /**
-   * The Terraform resource that carries the provisioners. Both types run the same commands.
-   * @default - the `tuco-webhooks:resourceType` context value, else "null_resource"
+   * The Terraform resource that carries the provisioners. Both types run the same commands. Under
+   * CDK Terrain (cdktn), which has no hashicorp/null bindings, only "terraform_data".
+   * @default - the `tuco-webhooks:resourceType` context value, else "null_resource" under cdktf and "terraform_data" under cdktn
    */
   readonly resourceType?: TucoWebhookResourceType;
 }
 
 /** The construct's key within its stack: its path below the stack, restricted to [A-Za-z0-9._/-]. */
-function keyOf(scope: Construct, stack: TerraformStack): string {
+function keyOf(scope: Construct, stack: Construct): string {
   const below = scope.node.scopes.slice(stack.node.scopes.length).map((s) => s.node.id);
   return below.join("/").replace(/[^A-Za-z0-9._/-]/g, "_");
 }
@@ -116,10 +118,10 @@ function recipientsOf(scope: Construct, prop: unknown): { value: unknown; fromCo
   return { value, fromContext: !given };
 }
 
-function rejectTokens(subject: string, props: TucoWebhookProps): void {
+function rejectTokens(subject: string, props: TucoWebhookProps, isUnresolved: (value: unknown) => boolean): void {
   for (const [field, value] of Object.entries(props)) {
     const values: unknown[] = Array.isArray(value) ? value : [value];
-    if (values.some((v) => Token.isUnresolved(v))) {
+    if (values.some(isUnresolved)) {
       throw new InvalidDeclarationError(subject, [
         { field, value: "(token)", message: `${field} is a Terraform token (a value known only at apply time): pass a literal known at synthesis, because the provisioners and the drift check read it from the synthesized JSON` },
       ]);
@@ -137,7 +139,7 @@ function rejectTokens(subject: string, props: TucoWebhookProps): void {
  * resource (see `TucoWebhookPrune`). The construct's path is the webhook's key: renaming it
  * replaces the webhook (new id, new secret).
  */
-export class TucoWebhook extends Construct {
+export interface TucoWebhook<Resource extends TerraformResourceLike> extends Construct {
   /** The stack name written into the ownership marker. */
   readonly stackName: string;
   /** The key written into the ownership marker: the construct's path within its stack. */
@@ -147,86 +149,109 @@ export class TucoWebhook extends Construct {
   /** What the provisioners apply (the JSON in the triggers and in TUCO_WEBHOOK_SPEC). */
   readonly declaration: WebhookDeclaration;
   /** The Terraform resource that carries the provisioners. */
-  readonly resource: TerraformResource;
-
-  constructor(scope: Construct, id: string, props: TucoWebhookProps) {
-    super(scope, id);
-    const stack = TerraformStack.of(this);
-    const subject = JSON.stringify(this.node.path);
-    rejectTokens(subject, props);
-    this.stackName = stack.node.id;
-    this.key = keyOf(this, stack);
-    TucoWebhookPrune.checkKeyIsFree(stack, this.node.path, id, this.key);
-
-    const recipients = recipientsOf(this, props.recipients);
-    const resourceType = resourceTypeOf(this, props.resourceType);
-    const checked = checkDeclaration(
-      {
-        stack: this.stackName,
-        key: this.key,
-        name: props.name,
-        url: props.url,
-        events: props.events,
-        description: props.description,
-        isActive: props.isActive,
-        healthCheck: props.healthCheck,
-        seal: { recipients: "value" in recipients ? recipients.value : [], path: props.sealedSecretPath ?? defaultSealPath(this.stackName, this.key) },
-        adoptId: props.adoptId,
-      },
-      { recipients: "recipients", sealPath: "sealedSecretPath" },
-    );
-    // The construct's own advice on the shared check's problems, and its own checks.
-    const problems: Problem[] = checked.problems
-      .filter((p) => !("problem" in recipients && p.field.startsWith("recipients")))
-      .map((p) => {
-        if (p.field === "stack" || p.field === "key") return { ...p, message: `${p.message} (the stack name and the construct path form the ownership marker)` };
-        if (p.field === "sealedSecretPath") return { ...p, message: `${p.message} (or leave it out for sealed-secrets/<stack>/<key>.age)` };
-        if (p.field.startsWith("recipients") && "fromContext" in recipients && recipients.fromContext) {
-          return { ...p, message: `${p.message} (They came from the "${RECIPIENTS_CONTEXT}" context value.)` };
-        }
-        return p;
-      });
-    if ("problem" in recipients) problems.push(recipients.problem);
-    if (typeof resourceType !== "string") problems.push(resourceType);
-    const json = checked.value && webhookTriggerJson(checked.value);
-    if (json !== undefined && envEntryBytes(DECLARATION_ENV, json) > MAX_ENV_ENTRY_BYTES) {
-      problems.push({
-        field: "declaration",
-        value: `(${envEntryBytes(DECLARATION_ENV, json)} bytes)`,
-        message:
-          `declaration is ${envEntryBytes(DECLARATION_ENV, json)} bytes as the provisioner's ${DECLARATION_ENV}, more than one environment variable can carry ` +
-          `(${MAX_ENV_ENTRY_BYTES} bytes on Linux, MAX_ARG_STRLEN): seal to fewer recipients, or shorten the description, url or sealedSecretPath`,
-      });
-    }
-    const sealedBy = SEAL_PATHS.get(this.node.root) ?? new Map<string, string>();
-    SEAL_PATHS.set(this.node.root, sealedBy);
-    const twin = checked.value && sealedBy.get(checked.value.seal.path);
-    if (twin) {
-      problems.push({
-        field: "sealedSecretPath",
-        value: checked.value!.seal.path,
-        message: `sealedSecretPath ${JSON.stringify(checked.value!.seal.path)} is also where ${twin} seals its secret: each webhook's secret needs its own file, give one of them another sealedSecretPath`,
-      });
-    }
-    if (checked.value === undefined || json === undefined || problems.length > 0 || typeof resourceType !== "string") throw new InvalidDeclarationError(subject, problems);
-    sealedBy.set(checked.value.seal.path, subject);
-
-    this.declaration = checked.value;
-    this.sealedSecretPath = checked.value.seal.path;
-    const cli = tucoCliPath();
-    if (!fs.existsSync(cli)) {
-      Annotations.of(this).addWarning(`The tuco-webhooks CLI is not built at ${cli}: run \`npm run build\` before terraform apply.`);
-    }
-    const instance = TucoStackInstance.of(stack, resourceType);
-    const self = { [INSTANCE_ENV]: selfInstanceReference(triggersFieldOf(resourceType)) };
-    this.resource = makeResource(
-      this,
-      "Default",
-      resourceType,
-      { [WEBHOOK_TRIGGER]: json, [INSTANCE_TRIGGER]: instance.id },
-      provisioners(commands.apply(cli), { [DECLARATION_ENV]: json, ...self }, commands.delete(cli, this.stackName, this.key), self),
-    );
-    TucoWebhookPrune.of(stack, resourceType).register(this);
-  }
+  readonly resource: Resource;
 }
 
+/** The `TucoWebhook` class of one core library. */
+export interface TucoWebhookClass<Resource extends TerraformResourceLike> {
+  new (scope: Construct, id: string, props: TucoWebhookProps): TucoWebhook<Resource>;
+  readonly prototype: TucoWebhook<Resource>;
+}
+
+/** Defines `TucoWebhook` over `library`, with its stack's prune and instance resources made by `Prune` and `Instance`. */
+export function defineTucoWebhook<Stack extends Construct, Resource extends TerraformResourceLike>(
+  library: CoreLibrary<Stack, Resource>,
+  Prune: TucoWebhookPruneClass<Stack, Resource>,
+  Instance: TucoStackInstanceClass<Stack, Resource>,
+): TucoWebhookClass<Resource> {
+  const { Annotations, TerraformStack, Token } = library.module;
+  return class TucoWebhook extends Construct {
+    readonly stackName: string;
+    readonly key: string;
+    readonly sealedSecretPath: string;
+    readonly declaration: WebhookDeclaration;
+    readonly resource: Resource;
+
+    constructor(scope: Construct, id: string, props: TucoWebhookProps) {
+      super(scope, id);
+      const stack = TerraformStack.of(this);
+      const subject = JSON.stringify(this.node.path);
+      const notAStack = library.problemWithStack(stack, "stack");
+      if (notAStack) throw new InvalidDeclarationError(subject, [notAStack]);
+      rejectTokens(subject, props, (v) => Token.isUnresolved(v));
+      this.stackName = stack.node.id;
+      this.key = keyOf(this, stack);
+      Prune.checkKeyIsFree(stack, this.node.path, id, this.key);
+
+      const recipients = recipientsOf(this, props.recipients);
+      const resourceType = library.resourceTypeOf(this, props.resourceType);
+      const checked = checkDeclaration(
+        {
+          stack: this.stackName,
+          key: this.key,
+          name: props.name,
+          url: props.url,
+          events: props.events,
+          description: props.description,
+          isActive: props.isActive,
+          healthCheck: props.healthCheck,
+          seal: { recipients: "value" in recipients ? recipients.value : [], path: props.sealedSecretPath ?? defaultSealPath(this.stackName, this.key) },
+          adoptId: props.adoptId,
+        },
+        { recipients: "recipients", sealPath: "sealedSecretPath" },
+      );
+      // The construct's own advice on the shared check's problems, and its own checks.
+      const problems: Problem[] = checked.problems
+        .filter((p) => !("problem" in recipients && p.field.startsWith("recipients")))
+        .map((p) => {
+          if (p.field === "stack" || p.field === "key") return { ...p, message: `${p.message} (the stack name and the construct path form the ownership marker)` };
+          if (p.field === "sealedSecretPath") return { ...p, message: `${p.message} (or leave it out for sealed-secrets/<stack>/<key>.age)` };
+          if (p.field.startsWith("recipients") && "fromContext" in recipients && recipients.fromContext) {
+            return { ...p, message: `${p.message} (They came from the "${RECIPIENTS_CONTEXT}" context value.)` };
+          }
+          return p;
+        });
+      if ("problem" in recipients) problems.push(recipients.problem);
+      if (typeof resourceType !== "string") problems.push(resourceType);
+      const json = checked.value && webhookTriggerJson(checked.value);
+      if (json !== undefined && envEntryBytes(DECLARATION_ENV, json) > MAX_ENV_ENTRY_BYTES) {
+        problems.push({
+          field: "declaration",
+          value: `(${envEntryBytes(DECLARATION_ENV, json)} bytes)`,
+          message:
+            `declaration is ${envEntryBytes(DECLARATION_ENV, json)} bytes as the provisioner's ${DECLARATION_ENV}, more than one environment variable can carry ` +
+            `(${MAX_ENV_ENTRY_BYTES} bytes on Linux, MAX_ARG_STRLEN): seal to fewer recipients, or shorten the description, url or sealedSecretPath`,
+        });
+      }
+      const sealedBy = SEAL_PATHS.get(this.node.root) ?? new Map<string, string>();
+      SEAL_PATHS.set(this.node.root, sealedBy);
+      const twin = checked.value && sealedBy.get(checked.value.seal.path);
+      if (twin) {
+        problems.push({
+          field: "sealedSecretPath",
+          value: checked.value!.seal.path,
+          message: `sealedSecretPath ${JSON.stringify(checked.value!.seal.path)} is also where ${twin} seals its secret: each webhook's secret needs its own file, give one of them another sealedSecretPath`,
+        });
+      }
+      if (checked.value === undefined || json === undefined || problems.length > 0 || typeof resourceType !== "string") throw new InvalidDeclarationError(subject, problems);
+      sealedBy.set(checked.value.seal.path, subject);
+
+      this.declaration = checked.value;
+      this.sealedSecretPath = checked.value.seal.path;
+      const cli = tucoCliPath();
+      if (!fs.existsSync(cli)) {
+        Annotations.of(this).addWarning(`The tuco-webhooks CLI is not built at ${cli}: run \`npm run build\` before terraform apply.`);
+      }
+      const instance = Instance.of(stack, resourceType);
+      const self = { [INSTANCE_ENV]: selfInstanceReference(triggersFieldOf(resourceType)) };
+      this.resource = library.makeResource(
+        this,
+        "Default",
+        resourceType,
+        { [WEBHOOK_TRIGGER]: json, [INSTANCE_TRIGGER]: instance.id },
+        provisioners(commands.apply(cli), { [DECLARATION_ENV]: json, ...self }, commands.delete(cli, this.stackName, this.key), self),
+      );
+      Prune.of(stack, resourceType).register(this);
+    }
+  };
+}
