@@ -40,10 +40,15 @@ export interface ControlRequest {
   readonly authorization: string | undefined;
 }
 
+/** Where the emulator's own always-200 receiver listens (any path below it too): a url for webhooks whose health-check should pass. */
+export const RECEIVER_PATH = "/_emulator/receiver";
+
 /** Answers a `/_emulator/*` request: 404 for an unknown path, 405 with `Allow` for a method it does not take. */
 export function routeControl(ctx: ControlContext, req: ControlRequest): Reply | Promise<Reply> {
   const { method } = req;
   const json = (): Parsed => parseObject(req.body);
+  // A webhook endpoint that takes every delivery, for trying things out without a receiver of your own.
+  if (req.path === RECEIVER_PATH || req.path.startsWith(`${RECEIVER_PATH}/`)) return method === "POST" ? reply(200, { received: true }) : methodNotAllowed("POST");
   switch (req.path) {
     case "/_emulator/health":
       return method === "GET" ? reply(200, { ok: true }) : methodNotAllowed("GET");

@@ -104,6 +104,8 @@ const ENTRY_POINTS: Record<string, string[]> = {
   "tuco-webhooks/emulator": ["startEmulator", "EmulatorControl"],
   "tuco-webhooks/secrets": ["sealSecret", "openSealedSecret"],
   "tuco-webhooks/receiver": ["verifyTucoSignature", "tucoWebhookHandler"],
+  "tuco-webhooks/cdktn": ["TucoWebhook", "TucoWebhookPrune", "readSynthesizedStack"],
+  "tuco-webhooks/testing": ["deployPulumiProgram", "startPulumiHost", "serializeProvider"],
 };
 
 describe("the packed tarball in a consumer project", () => {
@@ -116,6 +118,37 @@ describe("the packed tarball in a consumer project", () => {
     const missing = files.filter((f) => !existsSync(path.join(consumer, "node_modules", "tuco-webhooks", f)));
     expect(missing).toEqual([]);
     expect(realpathSync(path.join(consumer, "node_modules", ".bin", "tuco-webhooks"))).toBe(path.join(consumer, "node_modules", "tuco-webhooks", pkg.bin["tuco-webhooks"].replace(/^\.\//, "")));
+  });
+
+  it("ships a source map only with what it maps: every map's sources are in the map (sourcesContent) or in the tarball", () => {
+    const installed = path.join(consumer, "node_modules", "tuco-webhooks");
+    const maps: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) walk(path.join(dir, entry.name));
+        else if (entry.name.endsWith(".map")) maps.push(path.join(dir, entry.name));
+      }
+    };
+    walk(installed);
+    const unmapped = maps.flatMap((map) => {
+      const { sources, sourcesContent } = JSON.parse(readFileSync(map, "utf8")) as { sources: string[]; sourcesContent?: (string | null)[] };
+      return sources.filter((source, i) => typeof sourcesContent?.[i] !== "string" && !existsSync(path.resolve(path.dirname(map), source))).map((source) => `${path.relative(installed, map)} -> ${source}`);
+    });
+    expect(unmapped).toEqual([]);
+    // And no compiled file points at a map that is not there.
+    const dangling: string[] = [];
+    const scan = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) scan(file);
+        else if (entry.name.endsWith(".js")) {
+          const ref = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(file, "utf8"))?.[1];
+          if (ref && !ref.startsWith("data:") && !existsSync(path.resolve(dir, ref))) dangling.push(path.relative(installed, file));
+        }
+      }
+    };
+    scan(path.join(installed, "dist"));
+    expect(dangling).toEqual([]);
   });
 
   it("loads every entry point with require from CommonJS, from the installed copy", async () => {

@@ -163,6 +163,15 @@ describe("request log", () => {
     const res = await request(`${emu.url}/_emulator/health`);
     expect(await res.body.json()).toEqual({ ok: true });
   });
+
+  test("hosts a receiver that takes every delivery: a webhook pointed at it passes its health-check and gets fired events", async () => {
+    const { id } = (await api(emu.url, "POST", "/api/webhooks", { body: { ...VALID, url: `${emu.url}/_emulator/receiver/crm` } })).body;
+    const check = await api(emu.url, "POST", `/api/webhooks/${id}/health-check`);
+    expect(check.body).toMatchObject({ success: true, statusCode: 200 });
+    const get = await request(`${emu.url}/_emulator/receiver/crm`);
+    expect({ status: get.statusCode, allow: get.headers.allow }).toEqual({ status: 405, allow: "POST" });
+    await get.body.dump();
+  });
 });
 
 describe("workspace states", () => {
