@@ -5,6 +5,7 @@
  * Answers become errors through the one map in `errors.ts`.
  */
 import type { Dispatcher, Pool } from "undici";
+import { loadUndici } from "./undici";
 import type { ApiSettingNames } from "./config";
 import { TucoConnectionError, TucoTimeoutError, apiErrorFor, reasonPhrase, type TucoError } from "./errors";
 import { backoffDelayMs, parseRetryAfter, rateLimitDelayMs, type RetryPolicy } from "./retry";
@@ -89,6 +90,8 @@ export class Transport {
   readonly #apiKey: string;
   readonly #options: Omit<TransportOptions, "apiKey">;
   #pool: Pool | undefined;
+  /** undici's `request`, called with the pool as `this` (undici's index puts it on every dispatcher; only it is loaded here). */
+  #request: Dispatcher["request"] | undefined;
   /** No request is sent before this time (ms): Tuco answered 429 with Retry-After. */
   #pausedUntil = 0;
   /** Tuco's clock minus ours (ms), from the `Date` header of its last answer; undefined before any. */
@@ -106,13 +109,14 @@ export class Transport {
   }
 
   /**
-   * The keep-alive pool, made on the first request. undici is loaded only then: it is most of a
-   * CLI command's start-up, which a command that fails validation, `--help`, or a process that
-   * never calls the API should not pay (bench/results.md, CLI start-up).
+   * The keep-alive pool, made on the first request: undici (its Pool and request, see undici.ts)
+   * is loaded only then, so a command that fails validation, `--help`, or a process that never
+   * calls the API loads none of it.
    */
   private get pool(): Pool {
     if (this.#pool === undefined) {
-      const { Pool: PoolClass } = require("undici") as typeof import("undici");
+      const { Pool: PoolClass, request } = loadUndici();
+      this.#request = request;
       this.#pool = new PoolClass(this.#options.origin, { connections: this.#options.connections, keepAliveTimeout: 10_000, pipelining: 1 });
     }
     return this.#pool;
@@ -203,7 +207,8 @@ export class Transport {
       body = JSON.stringify(payload);
       headers["content-type"] = "application/json";
     }
-    const res = await this.pool.request({
+    const pool = this.pool;
+    const res = await this.#request!.call(pool, {
       method,
       path: this.#options.basePath + path,
       headers,

@@ -1,12 +1,16 @@
-/** One `tuco-webhooks` subcommand, and what every command shares: help, error handling, the API client. */
+/**
+ * One `tuco-webhooks` subcommand, and what every command shares: help, error handling, the API
+ * client. A provisioner's process pays for what it loads: the client (and the HTTP stack under it)
+ * is loaded when a command first calls the API, never by `--help` or a rejected argument.
+ */
 import { DEFAULT_TIMEOUT_MS, HEALTH_CHECK_ENDPOINT_WAIT_MS } from "../api/config";
-import { TucoClient } from "../api/client";
+import type { TucoClient } from "../api/client";
 import { INSTANCE_ENV } from "../webhook/declaration";
 import { checkInstance } from "../webhook/ownership";
-
-export { INSTANCE_ENV };
 import { UsageError } from "./flags";
 import { logger, printText, withhold } from "./output";
+
+export { INSTANCE_ENV };
 
 
 /** One `tuco-webhooks` subcommand. `run` resolves to the process exit code and never calls process.exit. */
@@ -25,7 +29,13 @@ export function apiEnvironmentHelp(healthChecks: boolean): string {
 /** The API client configured from TUCO_API_URL / TUCO_API_KEY / TUCO_TIMEOUT_MS, logging retries to stderr. */
 export function clientFromEnv(log: (message: string) => void): TucoClient {
   withhold(process.env.TUCO_API_KEY);
-  return TucoClient.fromEnv({
+  // undici parses HTTP with llhttp, a WebAssembly module, which V8 compiles with its baseline
+  // compiler (Liftoff) and then again, in background threads, with its optimizing one. A one-shot
+  // process makes a few requests and would spend more CPU on that second compile than on all its
+  // work (bench/results.md): the baseline code is kept. Long-running hosts (Pulumi's) keep V8's default.
+  (require("node:v8") as typeof import("node:v8")).setFlagsFromString("--liftoff-only");
+  const { TucoClient: Client } = require("../api/client") as typeof import("../api/client");
+  return Client.fromEnv({
     // The client's reasons are short phrases ("answered 503 Service Unavailable"): the request is named here, once.
     onRetry: (r) => log(`${r.method} ${r.path}: ${r.reason}; retry ${r.attempt} in ${r.delayMs} ms`),
   });

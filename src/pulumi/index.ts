@@ -1,4 +1,3 @@
-export { Webhook, WEBHOOK_TYPE, WEBHOOK_MODULE, WEBHOOK_TYPE_NAME, type WebhookArgs } from "./webhook";
-export { webhookProvider } from "./provider";
+export { Webhook, WEBHOOK_TYPE, WEBHOOK_MODULE, WEBHOOK_TYPE_NAME, webhookProvider, type WebhookArgs } from "./webhook";
 export type { WebhookOutputs, LastHealthCheck } from "./outputs";
 export type { HealthCheckPolicy } from "../webhook/health";

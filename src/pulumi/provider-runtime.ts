@@ -1,7 +1,7 @@
 /**
- * What the Webhook dynamic provider runs. The serialized `webhookProvider` (provider.ts) loads this
- * module at run time inside Pulumi's dynamic-provider host (`require("tuco-webhooks/pulumi/engine")`),
- * so `refresh` and `destroy` always run the installed code, never a copy frozen in state.
+ * What the Webhook dynamic provider runs. The provider (provider.ts, `tuco-webhooks/pulumi/engine`,
+ * required by name from every Webhook's serialized state) loads this module when a method runs in
+ * Pulumi's dynamic-provider host, so `refresh` and `destroy` always run the installed code.
  * It maps the engine's calls onto the shared model (`webhook/`) and the API client (`api/`), and
  * adds only what is Pulumi's own: preview's unknown values, the config keys, partial creates.
  */

@@ -1,63 +1,58 @@
+/**
+ * The Webhook dynamic provider, as a module: its exports are the provider's methods, each loading
+ * the provider's runtime (provider-runtime.ts) when it runs. Pulumi serializes the provider into
+ * every Webhook's state; since this module's exports ARE the provider and the package exports it
+ * (as `tuco-webhooks/pulumi/engine` and by its file, `tuco-webhooks/dist/pulumi/provider.js`, the
+ * name Pulumi picks when it cannot resolve the package by itself, as under pnpm), Pulumi writes one
+ * `require(...)` of it (about 250 bytes per resource, no credentials), and `refresh` and `destroy`
+ * run the installed code, never a copy frozen in state. Both names are part of every stack's state:
+ * they never change. (Run from a checkout rather than an installed package, Pulumi
+ * serializes these small methods by value instead; they find the runtime by its absolute path.)
+ *
+ * Settings come from `configure` (Pulumi config `tuco:apiKey`, `tuco:apiUrl`, `tuco:timeoutMs`) or
+ * the environment (`TUCO_API_KEY`, `TUCO_API_URL`, `TUCO_TIMEOUT_MS`) at run time. If `create` fails
+ * after the webhook was made, the error carries `id` and `properties` and the webhook stays in
+ * state (a partial create); `diff` never asks for a replacement.
+ */
 import type * as pulumi from "@pulumi/pulumi";
 
-/**
- * The serialized provider: a tiny shim that Pulumi writes into every Webhook's state. Each method
- * loads the provider's runtime (provider-runtime.ts, exported as `tuco-webhooks/pulumi/engine`)
- * when it runs, so the state carries no code of ours beyond this, and no credentials.
- */
+type Runtime = typeof import("./provider-runtime");
+type Props = Record<string, unknown>;
 
-/**
- * Absolute path of the compiled runtime in this package's own `dist/`, used when the package
- * name does not resolve from the host (inside this repository). A plain string: safe to capture.
- */
-const ENGINE_FALLBACK: string = __filename.endsWith(".ts")
-  ? __dirname.replace(/[\\/]src[\\/]pulumi$/, "") + "/dist/pulumi/provider-runtime.js"
-  : __dirname + "/provider-runtime.js";
+/** The compiled runtime beside this file (from the sources under vitest: the compiled one in dist/). A plain string: safe to serialize. */
+const RUNTIME: string = __filename.endsWith(".ts") ? __dirname.replace(/[\\/]src[\\/]pulumi$/, "") + "/dist/pulumi/provider-runtime.js" : __dirname + "/provider-runtime.js";
 
-/**
- * Loads the implementation when a method runs inside Pulumi's dynamic-provider host, so the
- * serialized provider stays small and `refresh`/`destroy` run the installed code. Uses
- * `require` inside the function body: it survives serialization under vitest and from
- * compiled JS, where a captured top-level import would not.
- */
-function loadEngine(): typeof import("./provider-runtime") {
-  try {
-    return require("tuco-webhooks/pulumi/engine");
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code !== "MODULE_NOT_FOUND" && code !== "ERR_PACKAGE_PATH_NOT_EXPORTED") throw err;
-    return require(ENGINE_FALLBACK);
-  }
+/** The runtime, loaded when a method first runs (in Pulumi's dynamic-provider host, not in the program). */
+function runtime(): Runtime {
+  return require(RUNTIME) as Runtime;
 }
 
-/**
- * The Tuco webhook dynamic provider. Every method delegates to `tuco-webhooks/pulumi/engine`,
- * loaded at run time; settings come from `configure` (Pulumi config `tuco:apiKey`,
- * `tuco:apiUrl`, `tuco:timeoutMs`) or the environment (`TUCO_API_KEY`, `TUCO_API_URL`,
- * `TUCO_TIMEOUT_MS`) at run time and are never captured here.
- * If `create` fails after the webhook was made, the error carries `id` and `properties`
- * and the webhook stays in state (a partial create); `diff` never asks for a replacement.
- */
-export const webhookProvider: pulumi.dynamic.ResourceProvider = {
-  async configure(req) {
-    loadEngine().configure(req);
-  },
-  async check(olds, news) {
-    return loadEngine().check(olds, news);
-  },
-  async diff(id, olds, news) {
-    return loadEngine().diff(id, olds, news);
-  },
-  async create(inputs) {
-    return loadEngine().create(inputs);
-  },
-  async read(id, props) {
-    return loadEngine().read(id, props);
-  },
-  async update(id, olds, news) {
-    return loadEngine().update(id, olds, news);
-  },
-  async delete(id, props) {
-    return loadEngine().remove(id, props);
-  },
-};
+export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  runtime().configure(req);
+}
+
+export async function check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  return runtime().check(olds, news);
+}
+
+export async function diff(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  return runtime().diff(id, olds, news);
+}
+
+export async function create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
+  return runtime().create(inputs);
+}
+
+export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+  return runtime().read(id, props);
+}
+
+export async function update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+  return runtime().update(id, olds, news);
+}
+
+/** `delete` (a reserved word, so exported by that name below); `remove` is what states serialized by tuco-webhooks 0.1 call. */
+export async function remove(id: string, props: Props): Promise<void> {
+  return runtime().remove(id, props);
+}
+export { remove as delete };

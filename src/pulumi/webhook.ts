@@ -3,7 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { WebhookEvent } from "../api/types";
 import { DEFAULT_HEALTH_CHECK_POLICY, type HealthCheckPolicy } from "../webhook/health";
 import type { LastHealthCheck } from "./outputs";
-import { webhookProvider } from "./provider";
+import * as provider from "./provider";
+
+/**
+ * The Webhook dynamic provider: the provider module itself (provider.ts), so Pulumi serializes it
+ * as `require("tuco-webhooks/pulumi/engine")`. Loaded as an ES module namespace (a test runner
+ * running the sources), which Pulumi cannot serialize, it is a plain object of the same methods.
+ */
+export const webhookProvider: pulumi.dynamic.ResourceProvider = Object.prototype.toString.call(provider) === "[object Module]" ? { ...provider } : provider;
 
 /** The module and type of the resource; the type token is part of every URN, so it never changes. */
 export const WEBHOOK_MODULE = "tuco";

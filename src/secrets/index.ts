@@ -1,4 +1,5 @@
 export { SealingConfigError, checkRecipient, checkRecipients, parseIdentityFile, parseRecipients } from "./recipients";
 export { sealSecret } from "./seal";
 export { OpenSealedSecretError, openSealedSecret } from "./open";
-export { checkOutputPath, writePrivateFile, writeSealedFile } from "./file";
+export { writePrivateFile, writeSealedFile } from "./file";
+export { checkOutputPath } from "./output-path";

@@ -1,8 +1,9 @@
+import { armor, encryptToX25519, unarmor } from "./age-format";
 import { parseRecipients } from "./recipients";
 
 type AgeModule = typeof import("age-encryption", { with: { "resolution-mode": "import" } });
 
-/** The ESM-only age library; `import()` survives the CommonJS build (module node16). */
+/** The ESM-only age library, for opening files; `import()` survives the CommonJS build (module node16). */
 export function loadAge(): Promise<AgeModule> {
   return import("age-encryption");
 }
@@ -12,7 +13,8 @@ export const WEBHOOK_STANZA = "tuco-webhook";
 
 /**
  * Encrypts `secret` with age to every X25519 recipient and returns the ASCII-armored file
- * (`-----BEGIN AGE ENCRYPTED FILE-----`), which `age -d -i key.txt` decrypts.
+ * (`-----BEGIN AGE ENCRYPTED FILE-----`), which `age -d -i key.txt` decrypts (written by
+ * age-format.ts with node:crypto: a provisioner pays microseconds for it, not a JavaScript crypto library).
  * With `webhookId`, the header also carries a `tuco-webhook <id>` stanza, which every age
  * implementation skips (the age spec has identities ignore stanzas they do not know), so anyone
  * can tell which webhook a sealed file belongs to without opening it (`sealedWebhookId`).
@@ -20,15 +22,10 @@ export const WEBHOOK_STANZA = "tuco-webhook";
  */
 export async function sealSecret(secret: string | Uint8Array, recipients: readonly string[], options: { webhookId?: string } = {}): Promise<string> {
   const checked = parseRecipients(recipients, "recipients");
-  const age = await loadAge();
-  const encrypter = new age.Encrypter();
-  for (const recipient of checked) encrypter.addRecipient(recipient);
   const { webhookId } = options;
-  if (webhookId !== undefined) {
-    if (!/^[A-Za-z0-9._~:-]{1,128}$/.test(webhookId)) throw new RangeError(`cannot label a sealed file with the webhook id ${JSON.stringify(webhookId)}`);
-    encrypter.addRecipient({ wrapFileKey: () => [new age.Stanza([WEBHOOK_STANZA, webhookId], new Uint8Array(0))] });
-  }
-  return age.armor.encode(await encrypter.encrypt(secret));
+  if (webhookId !== undefined && !/^[A-Za-z0-9._~:-]{1,128}$/.test(webhookId)) throw new RangeError(`cannot label a sealed file with the webhook id ${JSON.stringify(webhookId)}`);
+  const plaintext = typeof secret === "string" ? Buffer.from(secret, "utf8") : secret;
+  return armor(encryptToX25519(plaintext, checked, webhookId === undefined ? [] : [{ type: WEBHOOK_STANZA, args: [webhookId] }]));
 }
 
 /**
@@ -37,15 +34,10 @@ export async function sealSecret(secret: string | Uint8Array, recipients: readon
  * shows the secret it holds.
  */
 export async function sealedWebhookId(sealed: string | Uint8Array): Promise<string | undefined> {
-  const age = await loadAge();
-  let bytes: Uint8Array;
-  try {
-    const text = typeof sealed === "string" ? sealed : Buffer.from(sealed).toString("latin1");
-    bytes = text.trimStart().startsWith("-----BEGIN AGE ENCRYPTED FILE-----") ? age.armor.decode(text) : Buffer.from(text, "latin1");
-  } catch {
-    return undefined;
-  }
-  const head = Buffer.from(bytes.subarray(0, 16 * 1024)).toString("latin1");
+  const text = typeof sealed === "string" ? sealed : Buffer.from(sealed).toString("latin1");
+  const bytes = text.trimStart().startsWith("-----BEGIN AGE ENCRYPTED FILE-----") ? unarmor(text) : Buffer.from(text, "latin1");
+  if (bytes === undefined) return undefined;
+  const head = bytes.subarray(0, 16 * 1024).toString("latin1");
   if (!head.startsWith("age-encryption.org/v1\n")) return undefined;
   const end = head.indexOf("\n---");
   const header = end < 0 ? head : head.slice(0, end);

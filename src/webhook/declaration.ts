@@ -5,7 +5,7 @@
  * construct at synthesis, by `apply` and by `drift`, so they never disagree.
  */
 import { TucoError } from "../api/errors";
-import { checkOutputPath } from "../secrets/file";
+import { checkOutputPath } from "../secrets/output-path";
 import { checkRecipients } from "../secrets/recipients";
 import { showValue } from "../private/text";
 import { checkHealthCheckPolicy, type HealthCheckPolicy } from "./health";

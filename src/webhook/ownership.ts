@@ -16,12 +16,17 @@
  * value is that create's. The user's text may stand before or after it; whitespace around it does
  * not matter.
  */
-import { createHash, randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import { readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Webhook } from "../api/types";
 import { showValue } from "../private/text";
 import { invalid, valid, type Checked } from "./problems";
+
+/** node:crypto, loaded on first use: checking a declaration (what a rejected spec costs) needs none of it. */
+function crypto(): typeof Crypto {
+  return require("node:crypto") as typeof Crypto;
+}
 
 /** What a stack declares a webhook under: its stack name and the construct's key within it. */
 export interface Owner {
@@ -189,6 +194,17 @@ export interface CreateNonce {
   readonly target: string;
 }
 
+/**
+ * A 32-bit FNV-1a hash as 8 hex digits: a tag to tell machines apart (as likely to collide as 8 hex
+ * digits of SHA-256), computed without node:crypto, whose first load costs a provisioner's process
+ * more than the rest of an in-sync apply's own work.
+ */
+function fnv1a32(text: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, "utf8")) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, "0");
+}
+
 let thisHostTag: string | undefined;
 /**
  * A short, stable tag of where this process's pids mean something: the hostname and, on Linux, the
@@ -206,14 +222,14 @@ export function hostTag(): string {
     };
     const boot = linux(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim());
     const pids = linux(() => readlinkSync("/proc/self/ns/pid"));
-    thisHostTag = createHash("sha256").update(`${hostname()}\n${boot}\n${pids}`).digest("hex").slice(0, 8);
+    thisHostTag = fnv1a32(`${hostname()}\n${boot}\n${pids}`);
   }
   return thisHostTag;
 }
 
 /** The fingerprint of the url and name a webhook is created with, in its pending marker. */
 function targetTag(target: { readonly url: string; readonly name: string }): string {
-  return createHash("sha256").update(`${target.url}\n${target.name}`).digest("hex").slice(0, 8);
+  return crypto().createHash("sha256").update(`${target.url}\n${target.name}`).digest("hex").slice(0, 8);
 }
 
 /**
@@ -221,7 +237,7 @@ function targetTag(target: { readonly url: string; readonly name: string }): str
  * part, and the fingerprint of the url and name of the webhook being created.
  */
 export function makeCreateNonce(target: { readonly url: string; readonly name: string }, now: number = Date.now()): string {
-  return `${now.toString(36)}-${hostTag()}-${process.pid.toString(36)}-${randomBytes(4).toString("hex")}-${targetTag(target)}`;
+  return `${now.toString(36)}-${hostTag()}-${process.pid.toString(36)}-${crypto().randomBytes(4).toString("hex")}-${targetTag(target)}`;
 }
 
 /** Reads a nonce `makeCreateNonce` wrote; undefined for anything else. */

@@ -74,9 +74,12 @@ describe("webhookProvider serialized from a project that installed the package t
       pulumi.runtime.serializeFunction(() => webhookProvider, { allowSecrets: true }).then((sf) => process.stdout.write(sf.text));
     `;
     const { stdout: text, stderr } = await run(process.execPath, ["-e", script], { cwd: consumer, env: { ...process.env, TUCO_API_KEY: KEY } });
-    expect(stderr).toContain(path.join(consumer, "node_modules", "tuco-webhooks", "dist", "pulumi", "provider-runtime.js"));
-    expect(Buffer.byteLength(text)).toBeLessThan(4096);
-    expect(text).toContain('require("tuco-webhooks/pulumi/engine")');
+    expect(stderr).toContain(path.join(consumer, "node_modules", "tuco-webhooks", "dist", "pulumi", "provider.js"));
+    // The provider is the module `tuco-webhooks/pulumi/engine` itself: Pulumi writes one require of it into each state,
+    // by that name, or (when @pulumi/pulumi cannot resolve this package itself, as in this linked project or under
+    // pnpm) by its file, which the package exports too.
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1536);
+    expect(text).toMatch(/require\("tuco-webhooks\/(pulumi\/engine|dist\/pulumi\/provider\.js)"\)/);
     expect(text).not.toContain(KEY);
 
     const host = await startPulumiHost({ providerText: text, cwd: consumer, env: envWithoutTuco() });

@@ -165,6 +165,11 @@ describe.sequential("the README's quick starts, in fresh projects", () => {
     expect(output).toContain("pulumi destroy: 0 webhooks left");
     const tree = installed(path.join(work, "webhooks-pulumi"));
     expect(tree.filter((p) => p.endsWith("@pulumi/pulumi"))).toEqual(["@pulumi/pulumi"]);
+    // What each Webhook's state carries in this project: one require of the installed provider module.
+    const serialize = `const p = require("tuco-webhooks/pulumi").webhookProvider; require("@pulumi/pulumi").runtime.serializeFunction(() => p, { allowSecrets: true }).then((f) => process.stdout.write(f.text))`;
+    const provider = checkExit(await run(process.execPath, ["-e", serialize], {}, { cwd: path.join(work, "webhooks-pulumi") })).stdout;
+    expect(provider).toMatch(/require\("tuco-webhooks\/(pulumi\/engine|dist\/pulumi\/provider\.js)"\)/);
+    expect(Buffer.byteLength(provider)).toBeLessThanOrEqual(1536);
     expect(tree.filter((p) => /^(cdktf|cdktn|constructs)$/.test(p))).toEqual([]);
   });
 

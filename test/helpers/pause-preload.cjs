@@ -43,10 +43,17 @@ if (point) {
       return rename(from, to);
     };
   } else {
-    const undici = require(require.resolve("undici", { paths: [path.dirname(process.argv[1] || process.cwd())] }));
-    const request = undici.Dispatcher.prototype.request;
+    // The API client calls undici's request function with its pool as `this`: the bundled CLI
+    // takes it from dist/cli/undici.js (src/api/undici.ts), the library from undici's
+    // lib/api/api-request. Either module's export is swapped before the client loads it.
+    const fs = require("node:fs");
+    const besideCli = path.join(path.dirname(process.argv[1] || process.cwd()), "undici.js");
+    const vendored = fs.existsSync(besideCli);
+    const file = vendored ? besideCli : require.resolve("undici/lib/api/api-request", { paths: [path.dirname(process.argv[1] || process.cwd())] });
+    const parts = require(file);
+    const request = vendored ? parts.loadUndici().request : parts;
     let seen = 0;
-    undici.Dispatcher.prototype.request = async function (opts, ...rest) {
+    const paused = async function (opts, ...rest) {
       const matches = opts && opts.method === what && typeof opts.path === "string" && opts.path.startsWith(target);
       if (matches && ++seen === Number(nth || 1)) {
         if (when === "before") await stop();
@@ -57,5 +64,11 @@ if (point) {
       }
       return request.call(this, opts, ...rest);
     };
+    if (vendored) {
+      const { loadUndici } = parts;
+      require.cache[file].exports = { loadUndici: () => ({ ...loadUndici(), request: paused }) };
+    } else {
+      require.cache[file].exports = Object.assign(paused, request);
+    }
   }
 }

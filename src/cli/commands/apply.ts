@@ -1,6 +1,5 @@
 import { DECLARATION_ENV, checkDeclaration } from "../../webhook/declaration";
 import { describeProblems } from "../../webhook/problems";
-import { applyDeclaration } from "../../webhook/apply";
 import { INSTANCE_HELP, apiEnvironmentHelp, clientFromEnv, defineCommand, instanceFrom } from "../command";
 import { readInputFile } from "../files";
 import { UsageError, parseFlags } from "../flags";
@@ -93,6 +92,8 @@ export const command = defineCommand("apply", "create or update one webhook, sea
     const [first] = checked.problems;
     throw new UsageError(first.field === "declaration" ? `spec (${source}) ${first.message}` : `invalid spec (${source}): ${describeProblems(checked.problems)}`);
   }
+  // The lifecycle, loaded once the spec is good: a rejected spec costs its process nothing more.
+  const { applyDeclaration } = require("../../webhook/apply") as typeof import("../../webhook/apply");
   const client = clientFromEnv(log);
   const instance = instanceFrom(values.instance);
   try {
