@@ -101,16 +101,20 @@ export async function startOkReceiver() {
 }
 
 /**
- * Runs `node ...args` with PATH plus `env`, under /usr/bin/time when present for the peak RSS.
- * Resolves to {code, stdout, stderr, ms, maxRssKb, cpuMs (user + system; both undefined without /usr/bin/time)}.
+ * Runs `node ...args` with only PATH plus `env` (nothing of this shell's environment, so no
+ * NODE_OPTIONS or NODE_EXTRA_CA_CERTS that a provisioner would not have), under bash's `time`
+ * (CPU, user + system, to the millisecond) and /usr/bin/time (peak RSS) when present.
+ * Resolves to {code, stdout, stderr, ms, cpuMs, maxRssKb}; cpuMs and maxRssKb are undefined
+ * without /usr/bin/time.
  */
 export async function runNode(args, env = {}, cwd = root) {
   const { existsSync, mkdtempSync, readFileSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const timed = existsSync("/usr/bin/time");
-  const dir = timed ? mkdtempSync(`${tmpdir()}/tuco-bench-rss-`) : undefined;
-  const cmd = timed ? "/usr/bin/time" : process.execPath;
-  const argv = timed ? ["-f", "%M %U %S", "-o", `${dir}/rss`, process.execPath, ...args] : args;
+  const dir = timed ? mkdtempSync(`${tmpdir()}/tuco-bench-time-`) : undefined;
+  // The times go to a file of their own, so the child's stderr stays what it printed.
+  const script = 'TIMEFORMAT="%3U %3S"; exec 3>&2; { time /usr/bin/time -f %M -o "$0/rss" "$@" 2>&3; } 2>"$0/cpu"';
+  const [cmd, argv] = timed ? ["bash", ["-c", script, dir, process.execPath, ...args]] : [process.execPath, args];
   const t0 = performance.now();
   const child = spawn(cmd, argv, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -122,8 +126,8 @@ export async function runNode(args, env = {}, cwd = root) {
   let maxRssKb;
   let cpuMs;
   if (dir) {
-    const [rss, user, sys] = readFileSync(`${dir}/rss`, "utf8").trim().split("\n").pop().split(" ").map(Number);
-    maxRssKb = rss;
+    maxRssKb = Number(readFileSync(`${dir}/rss`, "utf8").trim().split("\n").pop().split(" ").pop());
+    const [user, sys] = readFileSync(`${dir}/cpu`, "utf8").trim().split("\n").pop().split(" ").map(Number);
     cpuMs = (user + sys) * 1000;
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import type * as FsPromises from "node:fs/promises";
 import { UsageError } from "./flags";
 
 /** Largest spec, identity or sealed file a command reads, in bytes (1 MiB: each is a few KiB at most). */
@@ -14,7 +14,8 @@ export async function readInputFile(label: string, path: string, fix: string, ma
   if (path.trim() === "") throw new UsageError(`${shown} is empty: ${fix}`);
   let handle;
   try {
-    handle = await open(path, "r");
+    // node:fs/promises is loaded by the first file read: a command given its input inline never pays for it.
+    handle = await (require("node:fs/promises") as typeof FsPromises).open(path, "r");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new UsageError(`${shown} does not exist: ${fix}`);

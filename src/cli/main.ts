@@ -8,13 +8,14 @@
  * 2 drift found (`drift` only, like `terraform plan -detailed-exitcode`).
  */
 import { runCli } from "./run";
+import { writeStderr } from "./stdio";
 
 // A command that never settles (the event loop emptied under it) must not look like success
 // to a provisioner: the exit code is 1 until the command says otherwise.
 let settled = false;
 process.exitCode = 1;
 process.on("exit", () => {
-  if (!settled) process.stderr.write("tuco-webhooks: the command ended before it finished; nothing it reported can be trusted\n");
+  if (!settled) writeStderr("tuco-webhooks: the command ended before it finished; nothing it reported can be trusted\n");
 });
 
 runCli(process.argv.slice(2)).then(
@@ -28,7 +29,7 @@ runCli(process.argv.slice(2)).then(
     // scrubbed of the one secret a process always holds, the API key. Loaded only on this rare path.
     const { scrub, withhold } = require("./output") as typeof import("./output");
     withhold(process.env.TUCO_API_KEY);
-    process.stderr.write(`${scrub(`tuco-webhooks: ${err instanceof Error ? err.message : String(err)}`)}\n`);
+    writeStderr(`${scrub(`tuco-webhooks: ${err instanceof Error ? err.message : String(err)}`)}\n`);
     process.exitCode = 1;
   },
 );

@@ -4,6 +4,7 @@
  * character from text that is not ours (the API's) raw on a terminal.
  */
 import { escapeUnsafe, plainUntrusted } from "../private/text";
+import { writeStderr, writeStdout } from "./stdio";
 
 /** Strings that must never reach stdout or stderr (the API key, a one-time secret): replaced by `(withheld)`. */
 const withheld = new Set<string>();
@@ -31,16 +32,16 @@ function terminalSafe(line: string): string {
 /** Progress and diagnostics for one command, on stderr, prefixed with the command name. */
 export function logger(command: string): (message: string) => void {
   return (message) => {
-    process.stderr.write(terminalSafe(scrub(`tuco-webhooks ${command}: ${message}`.replace(/\r?\n/g, " "))) + "\n");
+    writeStderr(terminalSafe(scrub(`tuco-webhooks ${command}: ${message}`.replace(/\r?\n/g, " "))) + "\n");
   };
 }
 
 /** Writes the one JSON document of `--json` to stdout (characters a terminal must not get raw are written as JSON escapes). */
 export function printJson(value: unknown): void {
-  process.stdout.write(escapeUnsafe(scrub(JSON.stringify(value, null, 2))) + "\n");
+  writeStdout(escapeUnsafe(scrub(JSON.stringify(value, null, 2))) + "\n");
 }
 
 /** Writes human-readable results to stdout. */
 export function printText(text: string): void {
-  process.stdout.write(terminalSafe(scrub(text.endsWith("\n") ? text.slice(0, -1) : text)) + "\n");
+  writeStdout(terminalSafe(scrub(text.endsWith("\n") ? text.slice(0, -1) : text)) + "\n");
 }

@@ -1,6 +1,7 @@
 import { showValue } from "../private/text";
 import type { CliCommand } from "./command";
 import { didYouMean } from "./flags";
+import { writeStderr, writeStdout } from "./stdio";
 
 /** Subcommands, loaded lazily: `require` keeps start-up to the one command that runs. */
 const COMMANDS: Record<string, { summary: string; load: () => CliCommand }> = {
@@ -34,22 +35,22 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {
     // A usage error: stdout stays clean for whatever reads it.
-    process.stderr.write(`tuco-webhooks: no command given\n\n${usage()}\n`);
+    writeStderr(`tuco-webhooks: no command given\n\n${usage()}\n`);
     return 1;
   }
   if (name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(`${usage()}\n`);
+    writeStdout(`${usage()}\n`);
     return 0;
   }
   if (name === "--version") {
-    process.stdout.write(`${(require("../../package.json") as { version: string }).version}\n`);
+    writeStdout(`${(require("../../package.json") as { version: string }).version}\n`);
     return 0;
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
     // One line, as an unknown flag gets: the typo's likely command, and where the list is.
     const names = Object.keys(COMMANDS);
-    process.stderr.write(`tuco-webhooks: unknown command ${showValue(name)}${didYouMean(name, names)}: the commands are ${names.join(", ")}; run \`tuco-webhooks --help\`\n`);
+    writeStderr(`tuco-webhooks: unknown command ${showValue(name)}${didYouMean(name, names)}: the commands are ${names.join(", ")}; run \`tuco-webhooks --help\`\n`);
     return 1;
   }
   return entry.load().run(rest);

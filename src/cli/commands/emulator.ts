@@ -1,6 +1,7 @@
 import type { CliCommand } from "../command";
 import { startEmulator, type EmulatorOptions } from "../../emulator";
 import { UsageError, parseStrictFlags } from "../flags";
+import { writeStderr, writeStdout } from "../stdio";
 
 const HELP = `Usage: tuco-webhooks emulator [options]
 
@@ -80,11 +81,11 @@ export const command: CliCommand = {
       options = parseOptions(args, process.env);
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
-      process.stderr.write(`tuco-webhooks emulator: ${err.message}\n`);
+      writeStderr(`tuco-webhooks emulator: ${err.message}\n`);
       return 1;
     }
     if (options === "help") {
-      process.stdout.write(`${HELP}\n`);
+      writeStdout(`${HELP}\n`);
       return 0;
     }
     let emulator;
@@ -92,15 +93,15 @@ export const command: CliCommand = {
       emulator = await startEmulator(options);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      process.stderr.write(`tuco-webhooks emulator: could not listen: ${message}; pick another --port or --host\n`);
+      writeStderr(`tuco-webhooks emulator: could not listen: ${message}; pick another --port or --host\n`);
       return 1;
     }
     const stopped = waitForStopSignal();
-    process.stdout.write(`${emulator.url}\n`);
+    writeStdout(`${emulator.url}\n`);
     const keys = options.apiKeys ? `${options.apiKeys.length} configured API key(s)` : "any tuco_sk_ API key";
-    process.stderr.write(`tuco-webhooks emulator: listening on ${emulator.url}, accepting ${keys}; SIGINT/SIGTERM stops it\n`);
+    writeStderr(`tuco-webhooks emulator: listening on ${emulator.url}, accepting ${keys}; SIGINT/SIGTERM stops it\n`);
     const signal = await stopped;
-    process.stderr.write(`tuco-webhooks emulator: ${signal} received, closing\n`);
+    writeStderr(`tuco-webhooks emulator: ${signal} received, closing\n`);
     await emulator.close();
     return 0;
   },

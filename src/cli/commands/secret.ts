@@ -3,6 +3,7 @@ import { defineCommand } from "../command";
 import { UsageError, didYouMean, parseFlags } from "../flags";
 import { showValue } from "../../private/text";
 import { printText, withhold } from "../output";
+import { writeStdout } from "../stdio";
 import { MAX_INPUT_FILE_BYTES, readInputFile } from "../files";
 
 const HELP = `
@@ -66,7 +67,7 @@ async function open(args: readonly string[], log: (m: string) => void): Promise<
     const path = await writePrivateFile(out, secret);
     log(`wrote the secret to ${path} (mode 0600)`);
   } else {
-    process.stdout.write(secret);
+    writeStdout(secret);
   }
   return 0;
 }
