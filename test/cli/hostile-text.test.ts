@@ -3,15 +3,13 @@
  * health-check answer holding terminal escapes, direction overrides or newlines reaches neither
  * stdout nor stderr raw through the built CLI, and cannot fake a line of output.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import { freshKey, seedWebhook } from "./helpers";
-import { ageKeypair, requireAgeBinary } from "../helpers/age";
-import { requireBuiltCli, runCli } from "../helpers/process";
-import { startReceiver, type TestReceiver } from "../helpers/receiver";
+import { EmulatorControl, type RunningEmulator } from "../../src/emulator";
+import { freshKey, seedWebhook, startCliFixture, type CliFixture } from "./helpers";
+import { ageKeypair } from "../helpers/age";
+import { runCli } from "../helpers/process";
+import { type TestReceiver } from "../helpers/receiver";
 
 /** ESC (a terminal escape), BEL, a right-to-left override, a zero-width space and a newline that would start a fake line. */
 const HOSTILE = "\u001b[2J\u001b]0;pwned\u0007\u202eevil\u200b\nFAKE: created webhook wh_000";
@@ -22,19 +20,13 @@ let control: EmulatorControl;
 let receiver: TestReceiver;
 let dir: string;
 
+let fixture: CliFixture | undefined;
+
 beforeAll(async () => {
-  requireBuiltCli();
-  requireAgeBinary();
-  dir = await mkdtemp(join(tmpdir(), "tuco-hostile-"));
-  emulator = await startEmulator({ port: 0 });
-  control = new EmulatorControl(emulator.url);
-  receiver = await startReceiver(200);
+  fixture = await startCliFixture("tuco-hostile-");
+  ({ emulator, control, receiver, dir } = fixture);
 });
-afterAll(async () => {
-  await receiver?.close();
-  await emulator?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
 function expectNoRawHostileText(out: string): void {
   expect(out).not.toMatch(RAW);

@@ -5,19 +5,18 @@
  * the file (it verifies the signature Tuco sends), says what it finished, and leaves no temporary file.
  * The CLI is stopped at each step by a preload (test/helpers/pause-preload.cjs), never by timing.
  */
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
-import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
+import { EmulatorControl, type RunningEmulator } from "../../src/emulator";
 import { checkTucoSignature } from "../../src/receiver/signature";
 import { hostTag, readDescription } from "../../src/webhook/ownership";
-import { freshKey } from "./helpers";
-import { ageDecrypt, ageKeypair, requireAgeBinary, type AgeKeypair } from "../helpers/age";
+import { freshKey, startCliFixture, type CliFixture } from "./helpers";
+import { ageDecrypt, type AgeKeypair } from "../helpers/age";
 import { freshInstance } from "../helpers/markers";
-import { CLI, pauseAt, requireBuiltCli, runCli, start } from "../helpers/process";
-import { startReceiver, type TestReceiver } from "../helpers/receiver";
+import { CLI, pauseAt, runCli, start } from "../helpers/process";
+import { type TestReceiver } from "../helpers/receiver";
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -26,20 +25,13 @@ let dir: string;
 let alice: AgeKeypair & { identityFile: string };
 const INSTANCE = freshInstance();
 
+let fixture: CliFixture | undefined;
+
 beforeAll(async () => {
-  requireBuiltCli();
-  requireAgeBinary();
-  emulator = await startEmulator({ port: 0 });
-  control = new EmulatorControl(emulator.url);
-  receiver = await startReceiver(200);
-  dir = await mkdtemp(join(tmpdir(), "tuco-interrupted-"));
-  alice = ageKeypair(dir, "alice.txt");
+  fixture = await startCliFixture("tuco-interrupted-");
+  ({ emulator, control, receiver, dir, alice } = fixture);
 });
-afterAll(async () => {
-  await receiver?.close();
-  await emulator?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
 const specFor = (key: string) => ({ stack: "prod", key, name: key, url: `${receiver.url}/${key}`, events: ["message.sent"], seal: { recipients: [alice.recipient], path: join(dir, "sealed", `${key}.age`) } });
 const envFor = (apiKey: string) => ({ TUCO_API_URL: emulator.url, TUCO_API_KEY: apiKey, TUCO_STACK_INSTANCE: INSTANCE });

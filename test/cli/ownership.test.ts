@@ -3,19 +3,18 @@
  * description in the Tuco app, copied and typed markers, another stack instance with the same stack
  * name and key, a Pulumi-managed webhook, and concurrent runs of one stack and key.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
-import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
+import { EmulatorControl, type RunningEmulator } from "../../src/emulator";
 import { checkTucoSignature } from "../../src/receiver/signature";
 import { readDescription, withMarker } from "../../src/webhook/ownership";
-import { freshKey, requestsOf, writes } from "./helpers";
-import { ageDecrypt, ageKeypair, requireAgeBinary, type AgeKeypair } from "../helpers/age";
+import { freshKey, requestsOf, writes, startCliFixture, type CliFixture } from "./helpers";
+import { ageDecrypt, type AgeKeypair } from "../helpers/age";
 import { freshInstance, ownedDescription } from "../helpers/markers";
-import { CLI, onAnotherMachine, pauseAt, requireBuiltCli, runCli, start, type ProcessRun } from "../helpers/process";
-import { startReceiver, type TestReceiver } from "../helpers/receiver";
+import { CLI, onAnotherMachine, pauseAt, runCli, start, type ProcessRun } from "../helpers/process";
+import { type TestReceiver } from "../helpers/receiver";
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -23,20 +22,13 @@ let receiver: TestReceiver;
 let dir: string;
 let alice: AgeKeypair & { identityFile: string };
 
+let fixture: CliFixture | undefined;
+
 beforeAll(async () => {
-  requireBuiltCli();
-  requireAgeBinary();
-  emulator = await startEmulator({ port: 0 });
-  control = new EmulatorControl(emulator.url);
-  receiver = await startReceiver(200);
-  dir = await mkdtemp(join(tmpdir(), "tuco-ownership-"));
-  alice = ageKeypair(dir, "alice.txt");
+  fixture = await startCliFixture("tuco-ownership-");
+  ({ emulator, control, receiver, dir, alice } = fixture);
 });
-afterAll(async () => {
-  await receiver?.close();
-  await emulator?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
 /** One workspace (API key), one stack instance, and a client to look at the API directly. */
 async function workspace() {

@@ -96,17 +96,22 @@ describe("a Pulumi create identifies its own webhook exactly", () => {
 });
 
 describe("a provider host killed mid-create", () => {
+  /** Starts a host that pauses at `step` of a create of "crm", kills it there (SIGKILL), and checks that the create failed. */
+  async function killMidCreate(step: string): Promise<void> {
+    const doomed = await host(pauseAt(step));
+    try {
+      const creating = checkAndCreate(doomed, "crm", inputsOf("crm"));
+      await doomed.waitForStderr(/tuco-test-pause: /);
+      process.kill(doomed.pid, "SIGKILL");
+      await expect(creating).rejects.toThrow(ProviderCallError);
+    } finally {
+      await doomed.close();
+    }
+  }
+
   for (const step of ["before POST /api/webhooks/", "after POST /api/webhooks"]) {
     it(`killed ${step === "after POST /api/webhooks" ? "right after Tuco created the webhook" : "during the health-check"}: the next up deletes the webhook whose secret nobody holds and creates it again`, async () => {
-      const doomed = await host(pauseAt(step));
-      try {
-        const creating = checkAndCreate(doomed, "crm", inputsOf("crm"));
-        await doomed.waitForStderr(/tuco-test-pause: /);
-        process.kill(doomed.pid, "SIGKILL");
-        await expect(creating).rejects.toThrow(ProviderCallError);
-      } finally {
-        await doomed.close();
-      }
+      await killMidCreate(step);
       const [left] = await api.list();
       expect(readDescription(left.description).marker?.pending).toBeTruthy();
 
@@ -123,15 +128,7 @@ describe("a provider host killed mid-create", () => {
   }
 
   it("killed after the webhook was confirmed but before Pulumi stored it: the next up names the webhook to delete", async () => {
-    const doomed = await host(pauseAt("before GET /api/webhooks/"));
-    try {
-      const creating = checkAndCreate(doomed, "crm", inputsOf("crm"));
-      await doomed.waitForStderr(/tuco-test-pause: /);
-      process.kill(doomed.pid, "SIGKILL");
-      await expect(creating).rejects.toThrow(ProviderCallError);
-    } finally {
-      await doomed.close();
-    }
+    await killMidCreate("before GET /api/webhooks/");
     const [orphan] = await api.list();
     expect(readDescription(orphan.description).marker?.id).toBe(orphan.id);
     const next = await host();
