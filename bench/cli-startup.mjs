@@ -110,7 +110,8 @@ export async function run() {
         "load from ~22 to ~7 ms, but a cache is valid only for the node binary that wrote it, so it is one a fresh runner lacks. Splitting",
         "the apply command's file into validation and lifecycle chunks needs ESM (esbuild splits only ESM, and CJS chunks would duplicate",
         "the error classes and the withheld-values set), and an ESM entry costs ~7 ms more than CJS to start, more than the split saves.",
-        "Minifying the bundles changed nothing measurable (V8 parses lazily either way).",
+        "Minifying the bundles, wrapping their modules for eager compilation, and V8 flags for short processes (`--single-threaded`,",
+        "`--single-threaded-gc`, `--no-opt`, `--max-lazy`, `--v8-pool-size=0`) measured no better, the flags worse.",
       ].join(" "),
     },
     {
