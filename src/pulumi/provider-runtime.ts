@@ -4,6 +4,8 @@
  * Pulumi's dynamic-provider host, so `refresh` and `destroy` always run the installed code.
  * It maps the engine's calls onto the shared model (`webhook/`) and the API client (`api/`), and
  * adds only what is Pulumi's own: preview's unknown values, the config keys, partial creates.
+ * A little over 300 lines: one small function per engine call (configure, check, diff, create, read,
+ * update, delete); what they share is in webhook/, runtime-client.ts and outputs.ts.
  */
 import { createHash } from "node:crypto";
 import { TucoError } from "../api/errors";

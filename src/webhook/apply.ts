@@ -14,48 +14,25 @@
  * A run stopped at any instant leaves either a confirmed webhook whose secret is sealed, or a
  * pending one whose secret nobody holds, which the next run deletes and creates again.
  */
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import type { TucoClient } from "../api/client";
-import { TucoError, TucoNotFoundError } from "../api/errors";
 import type { UpdateWebhookInput } from "../api/types";
 import { sleep } from "../private/process";
-import { quoteUntrusted, showId } from "../private/text";
-import { removeWriteLeftovers, writeSealedFile } from "../secrets/file";
-import { sealSecret, sealedWebhookId } from "../secrets/seal";
+import { showId } from "../private/text";
+import { removeWriteLeftovers } from "../secrets/file";
+import { sealedWebhookId } from "../secrets/seal";
+import { adoptWebhook } from "./adopt";
+import { OwnershipError, WebhookApplyError, describeWebhook, type ApplyResult } from "./apply-result";
+import { LOST_RACE, createSealConfirm } from "./create";
 import type { WebhookDeclaration } from "./declaration";
 import { diffWebhook } from "./diff";
-import { HealthCheckFailedError, healthCheckReport, runHealthCheck, type HealthCheckOutcome } from "./health";
-import { createWebhook, deleteWebhook, type Log } from "./lifecycle";
-import { describeOwner, hostTag, isStackOwner, makeCreateNonce, oldestFirst, readDescription, readOwners, withMarker, withoutMarkerLikeText, type Marker, type OwnedWebhook, type StackOwner } from "./ownership";
+import { HealthCheckFailedError, reportHealthCheck, type HealthCheckOutcome } from "./health";
+import { deleteWebhook, type Log } from "./lifecycle";
+import { confirmedMarker, describeOwner, hostTag, isStackOwner, oldestFirst, readOwners, withMarker, type OwnedWebhook, type StackOwner } from "./ownership";
 import type { WebhookField } from "./spec";
 import { PENDING_LEASE_MS, createStillRunning, keyWebhooks, lookalikes } from "./stack-webhooks";
 
-/** What an apply did. */
-export interface ApplyResult {
-  readonly action: "created" | "updated" | "unchanged" | "adopted";
-  readonly id: string;
-  readonly changed: WebhookField[];
-  /** The health-check run after the apply, under the declaration's `healthCheck` policy. */
-  readonly lastHealthCheck: HealthCheckOutcome;
-  /** Where the secret is sealed: a new webhook's (created), or an adopted webhook's that the sealed file already holds; null otherwise. */
-  readonly sealedSecretPath: string | null;
-}
-
-/** An apply could not finish. The message says what it left behind and what the next apply does. */
-export class WebhookApplyError extends TucoError {
-  readonly code = "APPLY_FAILED";
-}
-
-/** A webhook this stack instance does not provably own is in the way, or an adopt was refused; the message names it and the way out. */
-export class OwnershipError extends TucoError {
-  readonly code = "OWNERSHIP";
-  /** The webhooks in the way. */
-  readonly webhookIds: readonly string[];
-  constructor(message: string, webhookIds: readonly string[]) {
-    super(message);
-    this.webhookIds = webhookIds;
-  }
-}
+export { OwnershipError, WebhookApplyError, type ApplyResult } from "./apply-result";
 
 /** Options of `applyDeclaration`. */
 export interface ApplyOptions {
@@ -67,11 +44,6 @@ export interface ApplyOptions {
   readonly onSecret?: (secret: string) => void;
   /** How often to look again while another run's create of the same key finishes, in ms. @default 500 */
   readonly pollMs?: number;
-}
-
-/** One line naming a webhook from the API for a message: its id, name and url, quoted as text from outside. */
-function describeWebhook(w: OwnedWebhook): string {
-  return `${showId(w.webhook.id)} (name ${quoteUntrusted(w.webhook.name)}, url ${quoteUntrusted(w.webhook.url)})`;
 }
 
 /**
@@ -91,22 +63,9 @@ export function ownedPatch(declaration: WebhookDeclaration, owner: StackOwner, i
   return patch;
 }
 
-/** The marker of a stack instance's webhook once its create is done. */
-export function confirmedMarker(owner: StackOwner, id: string): Marker {
-  return { owner: { tool: "cdktf", ...owner }, id };
-}
-
 /** What differs between a declaration and the webhook it owns (the description compared without the marker). */
 export function ownedDiff(declaration: WebhookDeclaration, live: OwnedWebhook): WebhookField[] {
   return diffWebhook(declaration.spec, { ...live.webhook, description: live.description }).changed;
-}
-
-/** The health-check under the declaration's policy, reported in one line: passed (with the status), skipped, or the warning of a failure under "warn". */
-async function healthCheckOf(client: TucoClient, declaration: WebhookDeclaration, id: string, log: Log): Promise<HealthCheckOutcome> {
-  const { url } = declaration.spec;
-  const outcome = await runHealthCheck(client, { id, url }, declaration.healthCheck, (m) => log(`warning: ${m}`));
-  if (outcome.success || outcome.skipped) log(healthCheckReport(id, url, outcome));
-  return outcome;
 }
 
 /**
@@ -121,7 +80,7 @@ async function reconcile(client: TucoClient, declaration: WebhookDeclaration, ow
   log(changed.length === 0 ? `webhook ${showId(id)} is in sync: nothing to change` : `updated webhook ${showId(id)}: ${changed.join(", ")}`);
   let lastHealthCheck: HealthCheckOutcome;
   try {
-    lastHealthCheck = await healthCheckOf(client, declaration, id, log);
+    lastHealthCheck = await reportHealthCheck(client, { id, url: declaration.spec.url }, declaration.healthCheck, log);
   } catch (err) {
     if (!(err instanceof HealthCheckFailedError)) throw err;
     const kept = changed.length === 0 ? `Webhook ${id} is unchanged` : `The update of ${changed.join(", ")} stays applied`;
@@ -185,156 +144,8 @@ function inTheWay(declaration: WebhookDeclaration, owner: StackOwner, blocking: 
   );
 }
 
-/** Why an adopt is refused, or undefined when the webhook may be taken over by `owner`. */
-function adoptRefusal(w: OwnedWebhook, owner: StackOwner): string | undefined {
-  const named = w.marker?.owner;
-  if (!named || (w.claim !== "owned" && w.claim !== "pending")) return undefined; // unmarked, a copy, a 0.1 marker, unreadable: nobody provably owns it
-  if (named.tool === "pulumi") return `it is managed by ${describeOwner(named)}: remove it from that Pulumi stack first (or remove the marker line from its description in the Tuco app)`;
-  if (named.stack !== owner.stack) return `it is managed by ${describeOwner(named)}: adopting it would make two stacks manage one webhook`;
-  if (named.key !== owner.key) return `it is this stack's webhook for key ${named.key}`;
-  return undefined; // this stack and key under another instance: a lost Terraform state, taken over on purpose
-}
-
-/**
- * Puts an existing webhook under a stack instance's ownership (its confirmed marker, the user's
- * description kept) and, with a declaration, patches it to match. Refuses a webhook another tool,
- * another stack or another key provably owns. Its secret stays unknown unless `sealedSecretPath`
- * already holds it. `adopted` is false when the webhook already carried this instance's marker.
- * The one line logged says what was done; `note` ends the line of an adoption (what became of its secret).
- */
-export async function adoptWebhook(client: TucoClient, owner: StackOwner, id: string, log: Log = () => {}, note?: string): Promise<{ owned: OwnedWebhook; adopted: boolean }> {
-  const owners = readOwners(await client.list());
-  const found = owners.find((o) => o.webhook.id === id);
-  const live = found?.webhook ?? (await client.tryGet(id));
-  if (!live) throw new OwnershipError(`Webhook ${showId(id)} does not exist in this API key's workspace: check the id (tuco-webhooks list).`, [id]);
-  const [w] = found ? [found] : readOwners([live]);
-  const refusal = adoptRefusal(w, owner);
-  if (refusal) throw new OwnershipError(`Not adopting webhook ${describeWebhook(w)} for stack ${owner.stack} key ${owner.key}: ${refusal}.`, [id]);
-  if (w.claim === "owned" && isStackOwner(w.marker?.owner, owner)) {
-    log(`webhook ${showId(live.id)} already carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}: nothing to adopt`);
-    return { owned: w, adopted: false };
-  }
-  const already = keyWebhooks(owners, owner).own.filter((o) => o.webhook.id !== live.id);
-  if (already.length > 0) {
-    // Two webhooks of one key: the next apply would delete one of them as a duplicate.
-    throw new OwnershipError(
-      `Not adopting webhook ${describeWebhook(w)} for stack ${owner.stack} key ${owner.key}: that key already owns webhook ${describeWebhook(already[0])}. ` +
-        `Adopt it under another key, or delete ${showId(already[0].webhook.id)} first (tuco-webhooks delete --id ${showId(already[0].webhook.id)} --force).`,
-      [already[0].webhook.id],
-    );
-  }
-  // A broken or second marker in the text (what makes a description unreadable) goes: the one marker is put back.
-  const { text, removed } = withoutMarkerLikeText(w.description);
-  if (removed.length > 0) log(`removed text that looked like an ownership marker from its description: ${removed.map((r) => quoteUntrusted(r)).join(", ")}`);
-  const description = withMarker(text, confirmedMarker(owner, live.id));
-  await client.update(live.id, { description });
-  const previous = w.marker ? ` (it carried the marker of ${describeOwner(w.marker.owner)})` : "";
-  log(`adopted webhook ${showId(live.id)}${previous}: it now carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}${note ? `; ${note}` : ""}`);
-  return { owned: { webhook: { ...live, description }, description: text, marker: confirmedMarker(owner, live.id), claim: "owned" }, adopted: true };
-}
-
-/** A create that lost a race to an older one of the same key: it deleted its own webhook and the loop looks again. */
-const LOST_RACE = Symbol("lost race");
 /** How many creates a run makes before giving up when other runs keep winning or undoing them. */
 const MAX_CREATE_ROUNDS = 5;
-
-/** Steps 2 and 3 of the lifecycle: create with a pending marker, seal, confirm, health-check. */
-async function createSealConfirm(client: TucoClient, declaration: WebhookDeclaration, owner: StackOwner, log: Log, onSecret: (secret: string) => void): Promise<ApplyResult | typeof LOST_RACE> {
-  const { spec, seal } = declaration;
-  const startedAt = Date.now();
-  const nonce = makeCreateNonce(spec, startedAt);
-  const pending: Marker = { owner: { tool: "cdktf", ...owner }, pending: nonce };
-  const { webhook, secret } = await createWebhook(client, { ...spec, description: withMarker(spec.description, pending) }, log, {
-    isThisCreate: (w) => readDescription(w.description).marker?.pending === nonce,
-    pause: false, // isActive: false goes with the confirming PATCH
-  });
-  onSecret(secret);
-  const { id } = webhook;
-  log(`created webhook ${showId(id)} (${JSON.stringify(spec.name)}), not yet confirmed: its secret is being sealed`);
-
-  // Two creates of one key at once: the older one wins, on every machine alike (by createdAt, then id).
-  const after = readOwners(await client.list());
-  let mine = after.find((w) => w.webhook.id === id);
-  if (!mine) {
-    // Not in the list: deleted by another run, or a list that does not show it yet.
-    const live = await client.tryGet(id);
-    if (!live) {
-      log(`webhook ${id} was deleted by another run while this one created it; looking again`);
-      return LOST_RACE;
-    }
-    mine = readOwners([live])[0];
-  }
-  const key = keyWebhooks(after, owner);
-  const tucoNow = client.serverNow();
-  const older = [...key.own, ...key.pending.filter((w) => createStillRunning(w, tucoNow))].filter((w) => w.webhook.id !== id && oldestFirst(w, mine) < 0);
-  if (older.length > 0) {
-    await deleteWebhook(client, id);
-    log(`another run created this webhook at the same time (webhook ${showId(older[0].webhook.id)}, started first): deleted this run's ${id}, whose secret was never sealed, and looking again`);
-    return LOST_RACE;
-  }
-
-  let sealedPath: string;
-  try {
-    sealedPath = await writeSealedFile(seal.path, await sealSecret(secret, seal.recipients, { webhookId: id }), hostTag());
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    try {
-      await deleteWebhook(client, id);
-    } catch (deleteErr) {
-      throw new WebhookApplyError(
-        `sealing the secret of webhook ${id} to ${seal.path} failed (${why}), and deleting that webhook failed too ` +
-          `(${(deleteErr as Error).message}): its secret is lost. It carries a marker that is not confirmed, so the next apply deletes it and creates it again; fix the seal path first.`,
-      );
-    }
-    throw new WebhookApplyError(`sealing the secret of webhook ${id} to ${seal.path} failed (${why}); the webhook was deleted again so nothing is orphaned. Fix seal.path and apply again.`);
-  }
-  log(`sealed its secret to ${sealedPath} for ${seal.recipients.length} recipient${seal.recipients.length > 1 ? "s" : ""}`);
-
-  if (Date.now() - startedAt > PENDING_LEASE_MS / 2) {
-    // Another machine may take a create this old for interrupted: never confirm one.
-    await deleteWebhook(client, id);
-    await rm(sealedPath, { force: true });
-    throw new WebhookApplyError(`creating webhook ${id} took more than ${PENDING_LEASE_MS / 2000} s before it could be confirmed: it was deleted again and ${sealedPath} removed. Apply again.`);
-  }
-  try {
-    await client.update(id, { description: withMarker(spec.description, confirmedMarker(owner, id)), ...(spec.isActive ? {} : { isActive: false }) });
-  } catch (err) {
-    if (err instanceof TucoNotFoundError) {
-      throw new WebhookApplyError(`webhook ${id} was deleted by another run before this one could confirm it: ${sealedPath} holds its dead secret. Apply again: it creates the webhook again and seals the new secret there.`);
-    }
-    const why = err instanceof Error ? err.message : String(err);
-    throw new WebhookApplyError(
-      `webhook ${id} was created and its secret sealed to ${sealedPath}, but confirming it failed: ${why} ` +
-        `It keeps a marker that is not confirmed: the next apply confirms it when it finds ${sealedPath} (labelled with its id), and otherwise deletes it and creates it again.`,
-      { cause: err },
-    );
-  }
-  log(`confirmed webhook ${showId(id)}${spec.isActive ? "" : " and paused it (isActive false)"}: it now carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}`);
-
-  let lastHealthCheck: HealthCheckOutcome;
-  try {
-    lastHealthCheck = await healthCheckOf(client, declaration, id, log);
-  } catch (err) {
-    if (err instanceof TucoNotFoundError) {
-      throw new WebhookApplyError(`webhook ${id} was deleted (by another run, or by hand) right after this run confirmed it: ${sealedPath} holds its dead secret. Apply again: it creates the webhook again and seals the new secret there.`);
-    }
-    if (!(err instanceof HealthCheckFailedError)) {
-      // The check never ran (Tuco or the network failed): the webhook is fine as far as anyone knows.
-      const why = err instanceof Error ? err.message : String(err);
-      throw new WebhookApplyError(`webhook ${id} was created and its secret sealed to ${sealedPath}, but its health-check could not run: ${why} Re-applying is safe: it keeps this webhook and its sealed secret.`, { cause: err });
-    }
-    try {
-      await deleteWebhook(client, id);
-    } catch (deleteErr) {
-      throw new WebhookApplyError(
-        `${err.message} Rolling back failed: deleting webhook ${id} failed (${(deleteErr as Error).message}); it still exists and its secret stays sealed in ${sealedPath}. Apply again: it keeps that webhook.`,
-      );
-    }
-    await rm(sealedPath, { force: true });
-    throw new WebhookApplyError(`${err.message} Rolled back: webhook ${id} was deleted and ${sealedPath} removed. Re-applying is safe.`);
-  }
-  return { action: "created", id, changed: [], lastHealthCheck, sealedSecretPath: sealedPath };
-}
 
 /**
  * Applies one declared webhook for one stack instance: reconciles the webhook the key owns, or

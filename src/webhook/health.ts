@@ -103,3 +103,18 @@ export async function runHealthCheck(
   }
   return outcome;
 }
+
+/**
+ * `runHealthCheck` with its result in `log`, one line: passed (with the status) or skipped, or,
+ * under "warn", the warning of a failure (prefixed "warning: ").
+ */
+export async function reportHealthCheck(
+  client: { healthCheck(id: string): Promise<HealthCheckResult> },
+  webhook: { id: string; url: string },
+  policy: HealthCheckPolicy,
+  log: (line: string) => void,
+): Promise<HealthCheckOutcome> {
+  const outcome = await runHealthCheck(client, webhook, policy, (m) => log(`warning: ${m}`));
+  if (outcome.success || outcome.skipped) log(healthCheckReport(webhook.id, webhook.url, outcome));
+  return outcome;
+}

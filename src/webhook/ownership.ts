@@ -15,6 +15,9 @@
  * was created with, which must match the webhook's, and only the oldest webhook carrying one create's
  * value is that create's. The user's text may stand before or after it; whitespace around it does
  * not matter.
+ *
+ * A little over 300 lines, on purpose: the marker's format, its parser, its writer and the rules of
+ * what proves ownership are one concept, and each change to one must be read beside the others.
  */
 import type * as Crypto from "node:crypto";
 import { readFileSync, readlinkSync } from "node:fs";
@@ -304,4 +307,9 @@ export function describeOwner(owner: MarkerOwner): string {
 export function oldestFirst(a: OwnedWebhook, b: OwnedWebhook): number {
   const byTime = Date.parse(a.webhook.createdAt) - Date.parse(b.webhook.createdAt);
   return byTime !== 0 && !Number.isNaN(byTime) ? byTime : a.webhook.id < b.webhook.id ? -1 : a.webhook.id > b.webhook.id ? 1 : 0;
+}
+
+/** The marker of a stack instance's webhook once its create is done. */
+export function confirmedMarker(owner: StackOwner, id: string): Marker {
+  return { owner: { tool: "cdktf", ...owner }, id };
 }

@@ -31,7 +31,6 @@ let client: TucoClient;
 let retries: RetryInfo[];
 
 const body = (name = "crm") => ({ url: receiver.url, events: ["message.sent", "message.reply"], name });
-const writes = async () => (await control.requests()).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path} ${r.status}`);
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;

@@ -3,7 +3,6 @@
  * terraform (terraform_data): synth, deploy (apply + clean drift check), publish, drift and drift --fix.
  */
 import * as crypto from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";

@@ -9,7 +9,7 @@ import { readdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
-import { EmulatorControl, type RunningEmulator } from "../../src/emulator";
+import type { RunningEmulator } from "../../src/emulator";
 import { checkTucoSignature } from "../../src/receiver/signature";
 import { hostTag, readDescription } from "../../src/webhook/ownership";
 import { freshKey, startCliFixture, type CliFixture } from "./helpers";
@@ -19,7 +19,6 @@ import { CLI, pauseAt, runCli, start } from "../helpers/process";
 import { type TestReceiver } from "../helpers/receiver";
 
 let emulator: RunningEmulator;
-let control: EmulatorControl;
 let receiver: TestReceiver;
 let dir: string;
 let alice: AgeKeypair & { identityFile: string };
@@ -29,7 +28,7 @@ let fixture: CliFixture | undefined;
 
 beforeAll(async () => {
   fixture = await startCliFixture("tuco-interrupted-");
-  ({ emulator, control, receiver, dir, alice } = fixture);
+  ({ emulator, receiver, dir, alice } = fixture);
 });
 afterAll(() => fixture?.close());
 

@@ -13,7 +13,7 @@ import { TucoClient } from "../../src/api/client";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
 import { WEBHOOK_TYPE } from "../../src/pulumi";
 import { assertDistIsFresh } from "../helpers/pulumi-fixtures";
-import { outputsOf, serializeProvider, startPulumiHost, urnOf, type Props, type PulumiHost } from "../helpers/pulumi-host";
+import { outputsOf, startPulumiHost, urnOf, type Props, type PulumiHost } from "../helpers/pulumi-host";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
 const KEY = "tuco_sk_pulumi_example_51d2";

@@ -1,4 +1,4 @@
-import { adoptWebhook } from "../../webhook/apply";
+import { adoptWebhook } from "../../webhook/adopt";
 import { checkOwnerPart } from "../../webhook/ownership";
 import { checkWebhookId } from "../../webhook/spec";
 import { INSTANCE_HELP, apiEnvironmentHelp, clientFromEnv, defineCommand, instanceFrom } from "../command";
