@@ -97,7 +97,7 @@ export async function run() {
       note: [
         "Each process runs with PATH and the TUCO_* variables only, as a provisioner does (this machine's shell also sets NODE_EXTRA_CA_CERTS,",
         "which alone adds ~80-90 ms to every node start: it is left out of every row here, the floor's included; the next table has it). CPU is bash's `time` (user + system,",
-        "to the ms); every round runs every row once, the floor included, so load from elsewhere on this shared machine falls on all rows",
+        "to the ms, including the ~3 ms of the /usr/bin/time that measures each process's RSS, in every row alike, the floor's too); every round runs every row once, the floor included, so load from elsewhere on this shared machine falls on all rows",
         "alike (ratios still move by about +-0.3 between runs). Each round's create makes a new webhook; the in-sync row re-applies one.",
         "What a provisioner process does now (src/cli, scripts/build-cli.mjs): the bin is an esbuild bundle, a dispatcher that reads one",
         "command's file; the API client is read only once the spec validates, and undici only by the first request, from a bundle of the",

@@ -50,7 +50,8 @@ export async function run() {
       const urn = urnOf(WEBHOOK_TYPE, "crm", "bench", "bench");
       const { inputs } = await host.check(urn, {}, { url: `${receiver.url}/crm`, events: ["message.sent", "message.reply"], name: "crm", description: "All message events", isActive: true, healthCheck: "fail", adoptId: null });
       const { properties } = await host.create(urn, inputs);
-      m = { ours, minimal, provider: Buffer.byteLength(JSON.stringify(properties.__provider ?? ours)), outputs: Buffer.byteLength(JSON.stringify(outputsOf(properties))) };
+      if (typeof properties.__provider !== "string") throw new Error("the created resource's state holds no __provider");
+      m = { ours, minimal, provider: Buffer.byteLength(JSON.stringify(properties.__provider)), outputs: Buffer.byteLength(JSON.stringify(outputsOf(properties))) };
     } finally {
       await host.close();
     }

@@ -5,6 +5,7 @@
  * more (a framework, age-encryption, undici's whole index, node:http) fails a test, not a benchmark.
  */
 import { readFile } from "node:fs/promises";
+import { realpathSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { freshInstance } from "../helpers/markers";
@@ -12,7 +13,8 @@ import { runCli, type ProcessRun } from "../helpers/process";
 import { freshKey, startCliFixture, type CliFixture } from "./helpers";
 
 const PRELOAD = resolve(__dirname, "../helpers/footprint-preload.cjs");
-const DIST = resolve(__dirname, "../../dist");
+/** dist/ as require.cache names it (real paths). */
+const DIST = realpathSync(resolve(__dirname, "../../dist"));
 let fixture: CliFixture;
 let runs = 0;
 
@@ -34,10 +36,13 @@ async function applyWithFootprint(apiKey: string, spec: unknown): Promise<Footpr
     TUCO_API_URL: fixture.emulator.url,
     TUCO_API_KEY: apiKey,
     TUCO_STACK_INSTANCE: INSTANCE,
-    NODE_OPTIONS: `--require ${PRELOAD}`,
+    NODE_OPTIONS: `--require "${PRELOAD}"`,
     TUCO_TEST_FOOTPRINT_FILE: file,
   });
-  const { files, builtins } = JSON.parse(await readFile(file, "utf8")) as { files: string[]; builtins: string[] };
+  const recorded = await readFile(file, "utf8").catch((err: Error) => {
+    throw new Error(`the CLI left no footprint (${err.message}); it exited ${run.code}: ${run.stderr}`);
+  });
+  const { files, builtins } = JSON.parse(recorded) as { files: string[]; builtins: string[] };
   return { run, files: files.map((f) => (f.startsWith(DIST) ? relative(DIST, f) : f)).sort(), builtins };
 }
 
