@@ -108,7 +108,7 @@ export async function run() {
         "before the first request), so a one-shot process neither compiles nor waits for an optimised tier it would never use.",
         "Far from target, and why: the in-sync and create rows are bound by undici itself. The `for comparison` rows are the in-sync run's",
         "two requests and nothing else: with undici (as the CLI loads it) that alone is about 2.5-3.3x the floor, above the 2x target",
-        "before any of our code runs; the CLI adds ~10-20 ms to it (the command's file, the checks, the ownership scan of the list).",
+        "before any of our code runs; the CLI adds ~10-25 ms to it (the command's file, the checks, the ownership scan of the list).",
         "undici's share is its module graph (~20 ms to load the bundle: parse, compile and run its ~30 modules) plus its first connection and",
         "the llhttp instance. A create adds, over an in-sync run, three requests (POST, the second list, the PATCH), node:crypto (~5 ms",
         "to load), the seal and two fsyncs. A rejected spec pays for reading the apply command's file (validation and lifecycle, ~100 KB),",
