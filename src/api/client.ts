@@ -182,12 +182,12 @@ export class TucoClient {
     return body as HealthCheckResult;
   }
 
-  /** Closes the connection pool. */
   /** Tuco's clock now (ms since the epoch), from the `Date` header of its last answer: compare Tuco's own timestamps with this, not with `Date.now()`. */
   serverNow(): number {
     return this.#transport.serverNow();
   }
 
+  /** Closes the connection pool. */
   async close(): Promise<void> {
     await this.#transport.close();
   }

@@ -4,7 +4,7 @@
  * is written into a Terraform JSON string, and the exact commands the provisioners run. This
  * module never imports cdktf, so the CLI can load it.
  */
-import { declarationJson, type WebhookDeclaration } from "../webhook/declaration";
+import { InvalidDeclarationError, declarationJson, type WebhookDeclaration } from "../webhook/declaration";
 
 export { DECLARATION_ENV, INSTANCE_ENV } from "../webhook/declaration";
 
@@ -22,6 +22,13 @@ export const INSTANCE_TRIGGER = "tuco_instance";
 export const INSTANCE_OUTPUT = "tuco_webhooks_instance";
 /** The longest environment variable (name=value and its NUL) a process gets on Linux: MAX_ARG_STRLEN, in bytes. */
 export const MAX_ENV_ENTRY_BYTES = 131_072;
+
+/** The error for a construct of the user's under `stack` whose id tuco-webhooks reserves (`PRUNE_ID`, `INSTANCE_ID`). */
+export function reservedIdError(stack: { readonly node: { readonly path: string; readonly id: string } }, id: string): InvalidDeclarationError {
+  return new InvalidDeclarationError(JSON.stringify(stack.node.path), [
+    { field: "id", value: id, message: `the construct id "${id}" under stack "${stack.node.id}" is reserved by tuco-webhooks: rename that construct` },
+  ]);
+}
 
 /** The Terraform expression of a resource's id. */
 export function idReference(type: string, name: string): string {

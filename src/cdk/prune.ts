@@ -2,7 +2,7 @@
 import { Construct } from "constructs";
 import { InvalidDeclarationError } from "../webhook/declaration";
 import { checkOwnerPart } from "../webhook/ownership";
-import { INSTANCE_ENV, INSTANCE_TRIGGER, MAX_ENV_ENTRY_BYTES, PRUNE_ID, PRUNE_TRIGGER, commands, pruneJson, selfInstanceReference } from "./contract";
+import { INSTANCE_ENV, INSTANCE_TRIGGER, MAX_ENV_ENTRY_BYTES, PRUNE_ID, PRUNE_TRIGGER, commands, pruneJson, reservedIdError, selfInstanceReference } from "./contract";
 import type { CoreLibrary, TerraformResourceLike } from "./core-library";
 import { provisioners, triggersFieldOf, tucoCliPath, type TucoWebhookResourceType } from "./resources";
 import type { TucoStackInstance, TucoStackInstanceClass } from "./stack-instance";
@@ -48,11 +48,7 @@ export function defineTucoWebhookPrune<Stack extends Construct, Resource extends
       const subject = JSON.stringify(stack.node.path);
       const notAStack = library.problemWithStack(stack, "stack");
       if (notAStack) throw new InvalidDeclarationError(subject, [notAStack]);
-      if (existing) {
-        throw new InvalidDeclarationError(subject, [
-          { field: "id", value: TucoWebhookPrune.ID, message: `the construct id "${TucoWebhookPrune.ID}" under stack "${stack.node.id}" is reserved by tuco-webhooks: rename that construct` },
-        ]);
-      }
+      if (existing) throw reservedIdError(stack, TucoWebhookPrune.ID);
       const type = library.resourceTypeOf(stack, resourceType);
       const stackName = checkOwnerPart("stack", stack.node.id);
       const problems = [...stackName.problems, ...(typeof type === "string" ? [] : [type])];

@@ -6,8 +6,7 @@
  * webhooks. It is also the stack output `tuco_webhooks_instance`, where `drift` reads it.
  */
 import { Construct } from "constructs";
-import { InvalidDeclarationError } from "../webhook/declaration";
-import { INSTANCE_ID, INSTANCE_OUTPUT } from "./contract";
+import { INSTANCE_ID, INSTANCE_OUTPUT, reservedIdError } from "./contract";
 import type { CoreLibrary, TerraformResourceLike } from "./core-library";
 import type { TucoWebhookResourceType } from "./resources";
 
@@ -38,11 +37,7 @@ export function defineTucoStackInstance<Stack extends Construct, Resource extend
     static of(stack: Stack, resourceType: TucoWebhookResourceType): TucoStackInstance {
       const existing = stack.node.tryFindChild(TucoStackInstance.ID);
       if (existing instanceof TucoStackInstance) return existing;
-      if (existing) {
-        throw new InvalidDeclarationError(JSON.stringify(stack.node.path), [
-          { field: "id", value: TucoStackInstance.ID, message: `the construct id "${TucoStackInstance.ID}" under stack "${stack.node.id}" is reserved by tuco-webhooks: rename that construct` },
-        ]);
-      }
+      if (existing) throw reservedIdError(stack, TucoStackInstance.ID);
       return new TucoStackInstance(stack, resourceType);
     }
 

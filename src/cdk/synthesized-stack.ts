@@ -30,6 +30,7 @@ import {
   shellQuote,
   type DeclaredPrune,
 } from "./contract";
+import { triggersFieldOf } from "./resources";
 
 /** A synthesized stack as far as Tuco webhooks are concerned. */
 export interface SynthesizedStack {
@@ -113,24 +114,18 @@ function firstDifference(declaredA: WebhookDeclaration, declaredB: WebhookDeclar
 }
 
 /**
- * Checks that what a webhook resource's provisioners run is what its trigger declares: the create
- * command is `apply` with TUCO_WEBHOOK_SPEC equal to the trigger, the destroy command deletes the
- * same stack and key. A hand edit of one but not the other would make Terraform apply one webhook
- * while drift compares another.
- */
-/**
  * Checks that a resource's trigger and provisioners carry the stack instance exactly as the
  * construct writes them: the trigger references the instance resource's id, and both provisioners
  * get it from their own trigger through `self`, so apply, delete and prune act for this state's
  * instance only.
  */
-function checkInstanceWiring(file: string, where: string, type: string, body: Record<string, unknown>, triggers: Record<string, unknown>, instance: string | undefined, extraEnv: string[]): void {
+function checkInstanceWiring(file: string, where: string, triggersField: "triggers" | "triggers_replace", body: Record<string, unknown>, triggers: Record<string, unknown>, instance: string | undefined, extraEnv: string[]): void {
   const bad = (what: string): never => {
     throw new SynthesizedStackError(file, `${where}: ${what}. ${RESYNTH}`);
   };
   if (instance === undefined) bad(`the stack has no output ${INSTANCE_OUTPUT} naming its instance resource`);
   if (triggers[INSTANCE_TRIGGER] !== instance) bad(`trigger ${INSTANCE_TRIGGER} ${showValue(triggers[INSTANCE_TRIGGER])} must be ${showValue(instance)}, the stack's instance resource`);
-  const self = selfInstanceReference(type === "null_resource" ? "triggers" : "triggers_replace");
+  const self = selfInstanceReference(triggersField);
   for (const p of localExecs(body)) {
     const env = p.environment;
     const expected = p.when === "destroy" ? [INSTANCE_ENV] : [...extraEnv, INSTANCE_ENV];
@@ -141,6 +136,12 @@ function checkInstanceWiring(file: string, where: string, type: string, body: Re
   }
 }
 
+/**
+ * Checks that what a webhook resource's provisioners run is what its trigger declares: the create
+ * command is `apply` with TUCO_WEBHOOK_SPEC equal to the trigger, the destroy command deletes the
+ * same stack and key. A hand edit of one but not the other would make Terraform apply one webhook
+ * while drift compares another.
+ */
 function checkWebhookProvisioners(file: string, where: string, body: Record<string, unknown>, declared: WebhookDeclaration): void {
   const bad = (what: string): never => {
     throw new SynthesizedStackError(file, `${where}: ${what}. ${RESYNTH}`);
@@ -296,7 +297,7 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
       if (type !== "null_resource" && type !== "terraform_data") {
         throw new SynthesizedStackError(file, `${where} runs tuco-webhooks provisioners but is a ${type}: TucoWebhook synthesizes null_resource or terraform_data. ${RESYNTH}`);
       }
-      const triggersField = type === "null_resource" ? "triggers" : "triggers_replace";
+      const triggersField = triggersFieldOf(type);
       const triggers = body[triggersField];
       if (!isRecord(triggers)) {
         throw new SynthesizedStackError(file, `${where}.${triggersField} ${showValue(triggers)} must hold trigger ${WEBHOOK_TRIGGER} or ${PRUNE_TRIGGER}. ${RESYNTH}`);
@@ -304,7 +305,7 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
       if (WEBHOOK_TRIGGER in triggers) {
         const declared = checkDeclaredWebhook(file, where, parseTrigger(file, `${where} trigger ${WEBHOOK_TRIGGER}`, triggers[WEBHOOK_TRIGGER]));
         checkWebhookProvisioners(file, where, body, declared);
-        checkInstanceWiring(file, where, type, body, triggers, instance, [DECLARATION_ENV]);
+        checkInstanceWiring(file, where, triggersField, body, triggers, instance, [DECLARATION_ENV]);
         webhooks.push({ declared, where });
       } else if (PRUNE_TRIGGER in triggers) {
         const p = parseTrigger(file, `${where} trigger ${PRUNE_TRIGGER}`, triggers[PRUNE_TRIGGER]);
@@ -312,7 +313,7 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
           throw new SynthesizedStackError(file, `${where} trigger ${PRUNE_TRIGGER} ${showValue(p)} must be {"stack": "...", "keep": [...]}. ${RESYNTH}`);
         }
         if (prune) throw new SynthesizedStackError(file, `${where} is a second prune resource (the first is ${prune.where}): a stack has one. ${RESYNTH}`);
-        checkInstanceWiring(file, where, type, body, triggers, instance, []);
+        checkInstanceWiring(file, where, triggersField, body, triggers, instance, []);
         prune = { declared: { stack: p.stack, keep: p.keep as string[] }, where, body };
       } else {
         throw new SynthesizedStackError(file, `${where}.${triggersField} holds neither trigger ${WEBHOOK_TRIGGER} nor ${PRUNE_TRIGGER}, yet its provisioners run tuco-webhooks. ${RESYNTH}`);

@@ -214,12 +214,13 @@ export function defineTucoWebhook<Stack extends Construct, Resource extends Terr
       if ("problem" in recipients) problems.push(recipients.problem);
       if (typeof resourceType !== "string") problems.push(resourceType);
       const json = checked.value && webhookTriggerJson(checked.value);
-      if (json !== undefined && envEntryBytes(DECLARATION_ENV, json) > MAX_ENV_ENTRY_BYTES) {
+      const envBytes = json === undefined ? 0 : envEntryBytes(DECLARATION_ENV, json);
+      if (envBytes > MAX_ENV_ENTRY_BYTES) {
         problems.push({
           field: "declaration",
-          value: `(${envEntryBytes(DECLARATION_ENV, json)} bytes)`,
+          value: `(${envBytes} bytes)`,
           message:
-            `declaration is ${envEntryBytes(DECLARATION_ENV, json)} bytes as the provisioner's ${DECLARATION_ENV}, more than one environment variable can carry ` +
+            `declaration is ${envBytes} bytes as the provisioner's ${DECLARATION_ENV}, more than one environment variable can carry ` +
             `(${MAX_ENV_ENTRY_BYTES} bytes on Linux, MAX_ARG_STRLEN): seal to fewer recipients, or shorten the description, url or sealedSecretPath`,
         });
       }

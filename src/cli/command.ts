@@ -70,15 +70,20 @@ export const INSTANCE_HELP = `  --instance ID       the stack instance: the id o
                       state (default: ${INSTANCE_ENV}, which the provisioners set; by hand:
                       terraform -chdir=cdktf.out/stacks/NAME output -raw tuco_webhooks_instance)`;
 
-/** The stack instance from `--instance`, else TUCO_STACK_INSTANCE; a usage error naming both when neither is a valid instance id. */
-export function instanceFrom(flag: string | undefined): string {
+/** The stack instance from `--instance`, else TUCO_STACK_INSTANCE; undefined when neither is given, a usage error naming the one given when it is not an instance id. */
+export function instanceGiven(flag: string | undefined): string | undefined {
   const value = flag ?? process.env[INSTANCE_ENV];
+  if (value === undefined || value === "") return undefined;
   const checked = checkInstance(value, flag !== undefined ? "--instance" : INSTANCE_ENV);
-  if (checked.value === undefined) {
-    if (value === undefined || value === "") {
-      throw new UsageError(`no stack instance: pass --instance ID or set ${INSTANCE_ENV} (the provisioners get it from Terraform's state; by hand: terraform -chdir=cdktf.out/stacks/NAME output -raw tuco_webhooks_instance)`);
-    }
-    throw new UsageError(checked.problems[0].message);
-  }
+  if (checked.value === undefined) throw new UsageError(checked.problems[0].message);
   return checked.value;
+}
+
+/** The stack instance from `--instance`, else TUCO_STACK_INSTANCE; a usage error naming both when neither is given. */
+export function instanceFrom(flag: string | undefined): string {
+  const instance = instanceGiven(flag);
+  if (instance === undefined) {
+    throw new UsageError(`no stack instance: pass --instance ID or set ${INSTANCE_ENV} (the provisioners get it from Terraform's state; by hand: terraform -chdir=cdktf.out/stacks/NAME output -raw tuco_webhooks_instance)`);
+  }
+  return instance;
 }

@@ -13,11 +13,10 @@
  * TUCO_API_URL set it refuses to run (it creates and deletes webhooks there) unless given
  * --i-know-this-creates-and-deletes-webhooks. Secrets and the API key are never printed.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { randomUUID } from "node:crypto";
 import { TucoClient } from "../api/client";
 import { EmulatorControl } from "../emulator/control";
 import { startEmulator, type RunningEmulator } from "../emulator/server";

@@ -2,6 +2,7 @@
  * Character classes and the display of values in messages. Internal: no entry point exports
  * this module.
  */
+import { isWebhookIdShaped } from "./webhook-id";
 
 /** C0 and C1 control characters and DEL. */
 export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -43,7 +44,7 @@ export function quoteUntrusted(text: string): string {
 
 /** A webhook id from the API, shown as is when it looks like one and quoted and escaped otherwise. */
 export function showId(id: string): string {
-  return /^[A-Za-z0-9._~:-]{1,128}$/.test(id) ? id : quoteUntrusted(id);
+  return isWebhookIdShaped(id) ? id : quoteUntrusted(id);
 }
 
 /** Renders a bad value for an error message: short, quoted, never multi-line, nothing printed raw that could mislead. */

@@ -12,7 +12,7 @@ import { TucoError } from "../api/errors";
 import { quoteUntrusted, showId, showValue } from "../private/text";
 import { diffWebhook } from "../webhook/diff";
 import { DEFAULT_HEALTH_CHECK_POLICY, HEALTH_CHECK_POLICIES, HealthCheckFailedError, SKIPPED_HEALTH_CHECK, checkHealthCheckPolicy, runHealthCheck, type HealthCheckPolicy } from "../webhook/health";
-import { PartialCreateError, createWebhook, deleteWebhook, reconcileWebhook } from "../webhook/lifecycle";
+import { PartialCreateError, createWebhook, deleteStoppedCreate, deleteWebhook, reconcileWebhook } from "../webhook/lifecycle";
 import { describeOwner, formatMarker, isPulumiOwner, makeCreateNonce, readDescription, readOwners, withMarker, type Marker, type OwnedWebhook, type PulumiOwner } from "../webhook/ownership";
 import { invalid, valid, type Checked } from "../webhook/problems";
 import { checkWebhookId, parseWebhookSpec, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../webhook/spec";
@@ -177,11 +177,7 @@ async function settleEarlierCreates(owner: PulumiOwner): Promise<void> {
           `If no other \`pulumi up\` of this stack is running, its secret is lost: delete it (tuco-webhooks delete --id ${showId(w.webhook.id)} --force), or the next \`pulumi up\` that creates this resource deletes it.`,
       );
     } else if (w.claim === "pending") {
-      // Read once more: the list may be stale.
-      const live = await api().tryGet(w.webhook.id);
-      const [now] = live ? readOwners([live]) : [];
-      if (!now || now.claim !== "pending" || now.marker?.pending !== w.marker?.pending) continue;
-      await deleteWebhook(api(), w.webhook.id);
+      if ((await deleteStoppedCreate(api(), w)) !== "deleted") continue;
       warn(`An earlier create of this Webhook resource was stopped before it finished: webhook ${showId(w.webhook.id)} was created but its secret was never kept. Deleted it.`);
     } else if (w.claim === "owned") {
       warn(

@@ -11,12 +11,7 @@
  *   stanza  = "-> X25519 " base64(ephemeral share) "\n" base64(ChaCha20-Poly1305(HKDF(shared, share||recipient, "age-encryption.org/v1/X25519"), fileKey)) "\n"
  *   payload = nonce(16) STREAM(HKDF(fileKey, nonce, "payload"), 64 KiB chunks, counter||last-flag nonces)
  */
-import type * as Crypto from "node:crypto";
-
-/** node:crypto, loaded by the first encryption: reading a sealed file's label (every apply) needs none of it. */
-function crypto(): typeof Crypto {
-  return require("node:crypto") as typeof Crypto;
-}
+import { nodeCrypto as crypto } from "../private/node-crypto";
 
 /** The type and arguments of an extra header stanza with an empty body (one every age implementation skips). */
 export interface LabelStanza {

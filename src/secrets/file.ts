@@ -2,22 +2,17 @@
  * Writing secret files: atomically (a temporary file beside the target, flushed, renamed, the
  * folder flushed), mode 0600, and cleaning up what an interrupted write left.
  */
-import type * as Crypto from "node:crypto";
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { nodeCrypto } from "../private/node-crypto";
 import { processAlive } from "../private/process";
-
-/** node:crypto, loaded by the first write (for a temporary file's random name): cleaning up leftovers, what every apply does first, needs none of it. */
-function randomBytes(size: number): Buffer {
-  return (require("node:crypto") as typeof Crypto).randomBytes(size);
-}
 
 /** How old a leftover temporary file of another machine may get before it is removed anyway, in ms. */
 const FOREIGN_LEFTOVER_MS = 60 * 60_000;
 
 /** The temporary file a write of `target` goes through: beside it, hidden, naming this machine and process. */
 function tempPathFor(target: string, host: string): string {
-  return join(dirname(target), `.${basename(target)}.${host}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  return join(dirname(target), `.${basename(target)}.${host}.${process.pid}.${nodeCrypto().randomBytes(6).toString("hex")}.tmp`);
 }
 
 /**

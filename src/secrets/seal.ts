@@ -1,4 +1,5 @@
 import { armor, encryptToX25519, unarmor } from "./age-format";
+import { WEBHOOK_ID_SOURCE, isWebhookIdShaped } from "../private/webhook-id";
 import { parseRecipients } from "./recipients";
 
 type AgeModule = typeof import("age-encryption", { with: { "resolution-mode": "import" } });
@@ -23,7 +24,7 @@ export const WEBHOOK_STANZA = "tuco-webhook";
 export async function sealSecret(secret: string | Uint8Array, recipients: readonly string[], options: { webhookId?: string } = {}): Promise<string> {
   const checked = parseRecipients(recipients, "recipients");
   const { webhookId } = options;
-  if (webhookId !== undefined && !/^[A-Za-z0-9._~:-]{1,128}$/.test(webhookId)) throw new RangeError(`cannot label a sealed file with the webhook id ${JSON.stringify(webhookId)}`);
+  if (webhookId !== undefined && !isWebhookIdShaped(webhookId)) throw new RangeError(`cannot label a sealed file with the webhook id ${JSON.stringify(webhookId)}`);
   const plaintext = typeof secret === "string" ? Buffer.from(secret, "utf8") : secret;
   return armor(encryptToX25519(plaintext, checked, webhookId === undefined ? [] : [{ type: WEBHOOK_STANZA, args: [webhookId] }]));
 }
@@ -41,6 +42,6 @@ export async function sealedWebhookId(sealed: string | Uint8Array): Promise<stri
   if (!head.startsWith("age-encryption.org/v1\n")) return undefined;
   const end = head.indexOf("\n---");
   const header = end < 0 ? head : head.slice(0, end);
-  const m = new RegExp(`^-> ${WEBHOOK_STANZA} ([A-Za-z0-9._~:-]{1,128})$`, "m").exec(header);
+  const m = new RegExp(`^-> ${WEBHOOK_STANZA} (${WEBHOOK_ID_SOURCE})$`, "m").exec(header);
   return m?.[1];
 }

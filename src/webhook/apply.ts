@@ -27,7 +27,7 @@ import { LOST_RACE, createSealConfirm } from "./create";
 import type { WebhookDeclaration } from "./declaration";
 import { diffWebhook } from "./diff";
 import { HealthCheckFailedError, reportHealthCheck, type HealthCheckOutcome } from "./health";
-import { deleteWebhook, type Log } from "./lifecycle";
+import { deleteStoppedCreate, deleteWebhook, type Log } from "./lifecycle";
 import { confirmedMarker, describeOwner, hostTag, isStackOwner, oldestFirst, readOwners, withMarker, type OwnedWebhook, type StackOwner } from "./ownership";
 import type { WebhookField } from "./spec";
 import { PENDING_LEASE_MS, createStillRunning, keyWebhooks, lookalikes } from "./stack-webhooks";
@@ -175,8 +175,9 @@ export async function applyDeclaration(client: TucoClient, declaration: WebhookD
         log(`finishing an interrupted create: webhook ${showId(w.webhook.id)} was never confirmed, but its secret is sealed in ${declaration.seal.path} (the file is labelled with its id): confirmed it`);
         continue;
       }
-      const settled = await deleteIfStillInterrupted(client, w, owner);
-      if (typeof settled === "object") key.own.push(settled);
+      const settled = await deleteStoppedCreate(client, w);
+      // Confirmed by its own run since the list: the key's webhook now.
+      if (typeof settled === "object" && settled.claim === "owned" && isStackOwner(settled.marker?.owner, owner)) key.own.push(settled);
       if (settled === "deleted") log(`finishing an interrupted create: webhook ${showId(w.webhook.id)} was created but never confirmed (the run that created it was stopped), so nobody holds its secret: deleted it`);
     }
     if (key.own.length > 0) {
@@ -220,20 +221,6 @@ export async function applyDeclaration(client: TucoClient, declaration: WebhookD
     if (outcome !== LOST_RACE) return outcome;
     lostRace = true;
   }
-}
-
-/**
- * Deletes an interrupted create's webhook after reading it once more: the list it was judged on
- * may be stale, and its run may have confirmed it since (then it is returned: the key's own now).
- */
-async function deleteIfStillInterrupted(client: TucoClient, w: OwnedWebhook, owner: StackOwner): Promise<"deleted" | "gone" | "kept" | OwnedWebhook> {
-  const live = await client.tryGet(w.webhook.id);
-  if (!live) return "gone";
-  const [now] = readOwners([live]);
-  if (now.claim === "owned" && isStackOwner(now.marker?.owner, owner)) return now;
-  if (now.claim !== "pending" || now.marker?.pending !== w.marker?.pending || createStillRunning(now, client.serverNow())) return "kept";
-  await deleteWebhook(client, w.webhook.id);
-  return "deleted";
 }
 
 /** Adopts the declaration's `adoptId`, patches it to match, health-checks it; its secret is known only if the sealed file already holds it. */

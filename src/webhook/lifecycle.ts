@@ -6,7 +6,9 @@ import type { TucoClient } from "../api/client";
 import { TucoCreateOutcomeUnknownError, TucoError, TucoNotFoundError } from "../api/errors";
 import type { Webhook } from "../api/types";
 import { diffWebhook, type WebhookDiff } from "./diff";
+import { readOwners, type OwnedWebhook } from "./ownership";
 import type { WebhookSpec } from "./spec";
+import { createStillRunning } from "./stack-webhooks";
 
 /** A freshly created webhook and its one-time secret. */
 export interface CreatedWebhookState {
@@ -132,4 +134,19 @@ export async function deleteWebhook(client: Pick<TucoClient, "delete">, id: stri
     if (err instanceof TucoNotFoundError) return "already-gone";
     throw err;
   }
+}
+
+/**
+ * Deletes the webhook of a stopped create (`w`, pending, judged on a list) after reading it once
+ * more, since that list may be stale: "deleted", "gone" when it already was, or the webhook as it
+ * reads now when it is no longer that stopped create's (confirmed since, another create's value,
+ * or its create found still running), which is then left alone.
+ */
+export async function deleteStoppedCreate(client: TucoClient, w: OwnedWebhook): Promise<"deleted" | "gone" | OwnedWebhook> {
+  const live = await client.tryGet(w.webhook.id);
+  if (!live) return "gone";
+  const [now] = readOwners([live]);
+  if (now.claim !== "pending" || now.marker?.pending !== w.marker?.pending || createStillRunning(now, client.serverNow())) return now;
+  await deleteWebhook(client, w.webhook.id);
+  return "deleted";
 }

@@ -19,17 +19,12 @@
  * A little over 300 lines, on purpose: the marker's format, its parser, its writer and the rules of
  * what proves ownership are one concept, and each change to one must be read beside the others.
  */
-import type * as Crypto from "node:crypto";
 import { readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Webhook } from "../api/types";
+import { nodeCrypto as crypto } from "../private/node-crypto";
 import { showValue } from "../private/text";
 import { invalid, valid, type Checked } from "./problems";
-
-/** node:crypto, loaded on first use: checking a declaration (what a rejected spec costs) needs none of it. */
-function crypto(): typeof Crypto {
-  return require("node:crypto") as typeof Crypto;
-}
 
 /** What a stack declares a webhook under: its stack name and the construct's key within it. */
 export interface Owner {

@@ -6,6 +6,7 @@ import { TucoError } from "../api/errors";
 import { WEBHOOK_EVENTS, type WebhookEvent } from "../api/types";
 import { CONTROL, CONTROL_BUT_WHITESPACE, LINE_SEPARATORS, MISLEADING, hasLoneSurrogate, showValue } from "../private/text";
 import { isLoopbackHost, redactUrlCredentials } from "../private/url";
+import { MAX_WEBHOOK_ID_LENGTH, isWebhookIdShaped } from "../private/webhook-id";
 import { containsMarker } from "./ownership";
 import { describeProblems, invalid, valid, type Checked, type Problem } from "./problems";
 
@@ -165,10 +166,6 @@ export function parseWebhookSpec(input: WebhookSpecInput, subject?: string): Web
   return result.value;
 }
 
-/** Longest webhook id we accept, in characters (Tuco's ids are 24 hex characters; the format is not published). */
-export const MAX_WEBHOOK_ID_LENGTH = 128;
-const WEBHOOK_ID = /^[A-Za-z0-9._~:-]+$/;
-
 /**
  * Checks a webhook id given by a user (`adoptId`, `delete --id`) and returns it trimmed. Tuco does
  * not publish its id format (its ids are 24 hex characters), so this only refuses what no id can
@@ -183,7 +180,7 @@ export function checkWebhookId(field: string, value: unknown): Checked<string> {
   const id = value.trim();
   if (id === "") return bad("is empty");
   if (id.length > MAX_WEBHOOK_ID_LENGTH) return bad(`is ${id.length} characters long, no webhook id is`);
-  if (!WEBHOOK_ID.test(id)) return bad("is not a webhook id (only A-Z a-z 0-9 . _ ~ : - can appear in one)");
+  if (!isWebhookIdShaped(id)) return bad("is not a webhook id (only A-Z a-z 0-9 . _ ~ : - can appear in one)");
   return valid(id);
 }
 

@@ -3,7 +3,7 @@ import { readSynthesizedStack, type SynthesizedStack } from "../../cdk/synthesiz
 import { quoteUntrusted, showId } from "../../private/text";
 import { checkDrift, fixDrift, type DriftEntry, type DriftReport } from "../../webhook/drift";
 import { checkInstance } from "../../webhook/ownership";
-import { INSTANCE_ENV, apiEnvironmentHelp, clientFromEnv, defineCommand } from "../command";
+import { INSTANCE_ENV, apiEnvironmentHelp, clientFromEnv, defineCommand, instanceGiven } from "../command";
 import { UsageError, parseFlags } from "../flags";
 import { printJson, printText, withhold } from "../output";
 
@@ -124,15 +124,7 @@ export const command = defineCommand("drift", "compare a synthesized CDKTF stack
     throw new UsageError(`expected one argument, the synthesized stack (cdktf.out/stacks/NAME), got ${positionals.length}: run \`tuco-webhooks drift --help\``);
   }
   const declared = readSynthesizedStack(positionals[0]);
-  const given = values.instance ?? process.env[INSTANCE_ENV];
-  let instance: string | undefined;
-  if (given !== undefined && given !== "") {
-    const checked = checkInstance(given, values.instance !== undefined ? "--instance" : INSTANCE_ENV);
-    if (checked.value === undefined) throw new UsageError(checked.problems[0].message);
-    instance = checked.value;
-  } else {
-    instance = instanceFromState(declared, declared.dir);
-  }
+  const instance = instanceGiven(values.instance) ?? instanceFromState(declared, declared.dir);
   if (values.fix && instance === undefined) {
     throw new UsageError(`stack ${declared.stack} has no instance in its Terraform state yet (never applied): run terraform apply, which creates its webhooks; drift --fix repairs an applied stack`);
   }
