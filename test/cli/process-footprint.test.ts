@@ -9,7 +9,7 @@ import { realpathSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { freshInstance } from "../helpers/markers";
-import { runCli, type ProcessRun } from "../helpers/process";
+import { preload, runCli, type ProcessRun } from "../helpers/process";
 import { freshKey, startCliFixture, type CliFixture } from "./helpers";
 
 const PRELOAD = resolve(__dirname, "../helpers/footprint-preload.cjs");
@@ -36,7 +36,7 @@ async function applyWithFootprint(apiKey: string, spec: unknown): Promise<Footpr
     TUCO_API_URL: fixture.emulator.url,
     TUCO_API_KEY: apiKey,
     TUCO_STACK_INSTANCE: INSTANCE,
-    NODE_OPTIONS: `--require "${PRELOAD}"`,
+    ...preload(PRELOAD),
     TUCO_TEST_FOOTPRINT_FILE: file,
   });
   const recorded = await readFile(file, "utf8").catch((err: Error) => {

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CLI } from "../helpers/process";
+import { CLI, preload } from "../helpers/process";
 import { freshKey, seedWebhook, startCliFixture, type CliFixture } from "./helpers";
 
 const PRELOAD = resolve(__dirname, "../helpers/nonblocking-stdout-preload.cjs");
@@ -24,23 +24,26 @@ describe("output to a non-blocking pipe read slowly", () => {
       await Promise.all(names.slice(i, i + 20).map((name) => seedWebhook(fixture.emulator.url, apiKey, { url: `${fixture.receiver.url}/${name.slice(0, 9)}`, events: ["message.sent"], name })));
     }
     const child = spawn(process.execPath, [CLI, "list", "--json"], {
-      env: { PATH: process.env.PATH, TUCO_API_URL: fixture.emulator.url, TUCO_API_KEY: apiKey, NODE_OPTIONS: `--require "${PRELOAD}"` },
+      env: { PATH: process.env.PATH, TUCO_API_URL: fixture.emulator.url, TUCO_API_KEY: apiKey, ...preload(PRELOAD) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const closed = new Promise<number | null>((r) => child.on("close", r));
     let stdout = "";
     let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    // Nobody reads for a while: the pipe fills, and the CLI's writes meet EAGAIN.
+    // Nobody reads until the pipe is full and a write of the CLI met EAGAIN (the preload says so on stderr).
     child.stdout.pause();
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    await new Promise((r) => setTimeout(r, 400));
-    child.stdout.resume();
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+      if (stderr.includes("stdout is full\n")) child.stdout.resume();
+    });
+    // A CLI that never met a full pipe has exited by then: read what it wrote, and the EAGAIN count below fails.
+    child.on("exit", () => child.stdout.resume());
     const code = await closed;
     const report = /stdout O_NONBLOCK: (\w+); writes that met EAGAIN: (\d+)\n/.exec(stderr);
     expect(report?.[1]).toBe("true");
     expect(Number(report?.[2])).toBeGreaterThan(0);
-    expect({ code, stderr: stderr.replace(report![0], "") }).toEqual({ code: 0, stderr: "" });
+    expect({ code, stderr: stderr.replace("stdout is full\n", "").replace(report![0], "") }).toEqual({ code: 0, stderr: "" });
     const listed = (JSON.parse(stdout) as { webhooks: { name: string }[] }).webhooks.map((w) => w.name);
     expect([...listed].sort()).toEqual(names);
   });

@@ -101,6 +101,7 @@ afterAll(async () => {
   await client?.close();
   await receiver?.close();
   await emulator?.close();
+  ws?.dispose();
 });
 
 describe("TucoWebhook from tuco-webhooks/cdktn on real Terraform (terraform_data, offline)", () => {

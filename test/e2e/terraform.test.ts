@@ -119,6 +119,7 @@ afterAll(async () => {
   await client?.close();
   await receiver?.close();
   await emulator?.close();
+  ws?.dispose();
 });
 
 describe("TucoWebhook on real Terraform (terraform_data, offline)", () => {

@@ -149,12 +149,17 @@ export function start(command: string, args: readonly string[], env: Env = {}, o
   };
 }
 
+/** The `NODE_OPTIONS` that preloads `file` into a node process (quoted: a checkout path may hold spaces). */
+export function preload(file: string): { NODE_OPTIONS: string } {
+  return { NODE_OPTIONS: `--require ${JSON.stringify(file)}` };
+}
+
 /** A `NODE_OPTIONS` that makes a CLI process stop at one step (see pause-preload.cjs), for killing it there. */
 export function pauseAt(step: string, resumeFile?: string): Env {
-  return { NODE_OPTIONS: `--require ${path.join(__dirname, "pause-preload.cjs")}`, TUCO_TEST_PAUSE_AT: step, ...(resumeFile && { TUCO_TEST_RESUME_FILE: resumeFile }) };
+  return { ...preload(path.join(__dirname, "pause-preload.cjs")), TUCO_TEST_PAUSE_AT: step, ...(resumeFile && { TUCO_TEST_RESUME_FILE: resumeFile }) };
 }
 
 /** The environment that makes a CLI process look as if it ran on another machine, its clock `skewMs` off (test/helpers/other-machine-preload.cjs). */
 export function onAnotherMachine(skewMs = 0): Env {
-  return { NODE_OPTIONS: `--require ${path.join(__dirname, "other-machine-preload.cjs")}`, TUCO_TEST_CLOCK_SKEW_MS: String(skewMs) };
+  return { ...preload(path.join(__dirname, "other-machine-preload.cjs")), TUCO_TEST_CLOCK_SKEW_MS: String(skewMs) };
 }
