@@ -93,6 +93,7 @@ function cases(): Case[] {
     ["delete: --id given twice", ["delete", "--id", "680a1b2c3d4e5f6789012345", "--id", "680a1b2c3d4e5f6789012346"], ["flag --id was given twice", '"680a1b2c3d4e5f6789012345", then "680a1b2c3d4e5f6789012346"', "give it once"]],
     ["delete: --key given twice", ["delete", "--stack", "prod", "--key", "crm", "--key", "billing"], ["flag --key was given twice", '"crm", then "billing"']],
     ["delete: a value for --json", ["delete", "--id", "abc", "--json=1"], ["flag --json takes no value", '"1"', "write --json alone"]],
+    ["delete: --force with --stack/--key, which deletes only what the stack instance owns", ["delete", "--stack", "prod", "--key", "crm", "--force"], ["--force goes with --id", "--stack/--key deletes only what that stack instance owns"]],
     ["delete: a stray argument", ["delete", "680a1b2c3d4e5f6789012345"], ['unexpected argument "680a1b2c3d4e5f6789012345"', HELP("delete")]],
 
     // prune

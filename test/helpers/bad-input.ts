@@ -106,6 +106,7 @@ export function badInputs(dir: { directory: string; fileInTheWay: string }): Bad
     { field: "url", kind: "with credentials whose password holds an @", value: "https://user:p@ss@hooks.example.com/tuco", shows: '"https://***@hooks.example.com/tuco"', hides: "p@ss", fix: /remove them; authenticate deliveries by verifying X-Tuco-Signature/ },
     { field: "url", kind: "http: with credentials", value: "http://user:hunter2@hooks.example.com/tuco", shows: '"http://***@hooks.example.com/tuco"', hides: "hunter2", fix: /use https:\/\// },
     { field: "url", kind: "of another scheme", value: "ftp://hooks.example.com/tuco", fix: /Tuco delivers over https:\/\// },
+    { field: "url", kind: "with a look-alike letter from another script", value: "https://hooks.ex\u0430mple.com/tuco", fix: /outside printable ASCII, which can make it read as another address: write it as "https:\/\/hooks\.xn--/ },
     { field: "url", kind: "a javascript: URL", value: "javascript:alert(1)", fix: /Tuco delivers over https:\/\// },
 
     // events
@@ -135,6 +136,9 @@ export function badInputs(dir: { directory: string; fileInTheWay: string }): Bad
     { field: "name", kind: "with a tab", value: "crm\tevents", fix: /use one line of printable text/ },
     { field: "name", kind: "with a control character", value: "crm\u0007", fix: /use one line of printable text/ },
     { field: "name", kind: "with a unicode line separator", value: "crm\u2028events", fix: /use one line of printable text/ },
+    { field: "name", kind: "with a right-to-left override", value: "invoice\u202egpj.exe", fix: /invisible direction or spacing characters .*which make it read as something it is not: remove them/ },
+    { field: "name", kind: "with a zero-width space", value: "crm\u200bevents", fix: /which make it read as something it is not: remove them/ },
+    { field: "name", kind: "made only of invisible characters", value: "\u200d\u200d", fix: /holds only invisible characters: give the webhook a name a reader can see/ },
     { field: "name", kind: "with malformed unicode", value: "crm \ud800", fix: /re-type the text/ },
 
     // description (left out, null, "" and blank all mean "no description": not bad)
@@ -143,6 +147,7 @@ export function badInputs(dir: { directory: string; fileInTheWay: string }): Bad
     { field: "description", kind: "of the wrong type (list)", value: ["CRM"], fix: /write a sentence, or leave it out/ },
     { field: "description", kind: "too long", value: long(1001, "d"), fix: /use at most 1000/ },
     { field: "description", kind: "with a control character", value: "ring the bell\u0007", fix: /use printable text \(newlines and tabs are fine\)/ },
+    { field: "description", kind: "with a right-to-left override", value: "pays out \u202e0001", fix: /which make it read as something it is not: remove them/ },
     { field: "description", kind: "with malformed unicode", value: "CRM \udc00 sync", fix: /re-type the text/ },
 
     // isActive (left out means true)

@@ -73,6 +73,7 @@ export const command = defineCommand("delete", "delete the webhook(s) of one own
   let owner: { stack: string; key: string; instance: string } | undefined;
   let id: string | undefined;
   if (byOwner) {
+    if (values.force) throw new UsageError("--force goes with --id: --stack/--key deletes only what that stack instance owns");
     if (values.stack === undefined) throw new UsageError("--key given without --stack: pass both --stack S --key K");
     if (values.key === undefined) throw new UsageError("--stack given without --key: pass both --stack S --key K (use `tuco-webhooks prune` for a whole stack)");
     const stack = checkOwnerPart("stack", values.stack, "--stack");
@@ -82,7 +83,6 @@ export const command = defineCommand("delete", "delete the webhook(s) of one own
     owner = { stack: values.stack, key: values.key, instance: instanceFrom(values.instance) };
   } else {
     if (values.instance !== undefined) throw new UsageError("--instance goes with --stack and --key: --id deletes that one webhook whatever its marker");
-    if (values.force && byOwner) throw new UsageError("--force goes with --id: --stack/--key deletes only what that stack instance owns");
     const checked = checkWebhookId("--id", values.id);
     if (checked.value === undefined) throw new UsageError(checked.problems[0].message);
     id = checked.value;
