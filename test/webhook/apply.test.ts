@@ -3,6 +3,8 @@
  * against the emulator: no build, no CLI process. Secrets are checked against the signature Tuco
  * sends, sealed files opened with a real age identity.
  */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +17,7 @@ import { loadAge } from "../../src/secrets/seal";
 import { WebhookApplyError, applyDeclaration } from "../../src/webhook/apply";
 import { checkDeclaration, type WebhookDeclaration } from "../../src/webhook/declaration";
 import { checkDrift, fixDrift } from "../../src/webhook/drift";
-import { markedStackKey } from "../../src/webhook/ownership";
+import { hostTag, markedStackKey, withMarker } from "../../src/webhook/ownership";
 import { freshInstance, ownedDescription, seedOwned } from "../helpers/markers";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 
@@ -132,6 +134,24 @@ describe("applyDeclaration", () => {
     expect(existsSync(declaration.seal.path)).toBe(false);
   });
 
+  test("with adoptId takes over a hand-made webhook: its marker, the declared fields, a health-check; no sealed file, the secret reported unknown; again: in sync", async () => {
+    const { id } = await client.create({ url: `${receiver.url}/old`, events: ["message.failed"], name: "made by hand", description: "kept by ops" });
+    const declaration = declare("adopted", { adoptId: id, description: "the CRM feed" });
+    const logged: string[] = [];
+    await control.clearRequests();
+    const result = await applyDeclaration(client, declaration, { instance, log: (m) => logged.push(m) });
+    expect(result).toMatchObject({ action: "adopted", id, sealedSecretPath: null, lastHealthCheck: { success: true } });
+    const [live] = await client.list();
+    expect(live).toMatchObject({ id, url: receiver.url, events: ["message.sent"], name: "adopted", description: ownedDescription("the CRM feed", { stack: "shop", key: "adopted", instance }, id) });
+    expect(await requests()).not.toContain("POST /api/webhooks");
+    expect(existsSync(declaration.seal.path)).toBe(false);
+    expect(logged.join("\n")).toMatch(new RegExp(`adopted webhook ${id}.*the signing secret of adopted webhook ${id} is unknown`, "s"));
+
+    const again = await applyDeclaration(client, declaration, { instance });
+    expect(again).toMatchObject({ action: "unchanged", id });
+    expect((await client.list()).map((w) => w.id)).toEqual([id]);
+  });
+
   test("deletes the new webhook again when its secret cannot be sealed", async () => {
     const blocked = join(dir, "a-file");
     writeFileSync(blocked, "in the way");
@@ -163,5 +183,28 @@ describe("checkDrift and fixDrift", () => {
     const created = live.find((w) => markedStackKey(w.description)?.key === "ledger")!;
     await client.healthCheck(created.id);
     await expectSealedSecretSigns(ledger.seal.path);
+  });
+
+  test("a lone create that was stopped before it sealed: reported unfinished (apply replaces it), not missing; fixing it leaves one confirmed webhook whose sealed secret signs", async () => {
+    const crm = declare("crm");
+    // The pending marker a create of a process that has ended on this machine leaves: its nonce names this host, a dead pid, the url and name.
+    const deadPid = spawnSync(process.execPath, ["-e", "0"]).pid;
+    const target = createHash("sha256").update(`${crm.spec.url}\n${crm.spec.name}`).digest("hex").slice(0, 8);
+    const nonce = `${Date.now().toString(36)}-${hostTag()}-${deadPid.toString(36)}-0badc0de-${target}`;
+    const { id: stopped } = await client.create({ url: crm.spec.url, events: crm.spec.events, name: crm.spec.name, description: withMarker(null, { owner: { tool: "cdktf", stack: "shop", key: "crm", instance }, pending: nonce }) });
+
+    const report = await checkDrift(client, "shop", instance, [crm]);
+    expect(report.webhooks).toEqual([{ key: "crm", status: "unfinished", id: stopped, changes: [], finish: "replace" }]);
+
+    const logged: string[] = [];
+    await fixDrift(client, [crm], report, { instance, log: (m) => logged.push(m) });
+    expect(logged.join("\n")).toContain(`webhook ${stopped} was created but never confirmed`);
+    const live = await client.list();
+    expect(live).toHaveLength(1);
+    expect(live[0].id).not.toBe(stopped);
+    expect(live[0].description).toBe(ownedDescription(null, { stack: "shop", key: "crm", instance }, live[0].id));
+    await client.healthCheck(live[0].id);
+    await expectSealedSecretSigns(crm.seal.path);
+    expect((await checkDrift(client, "shop", instance, [crm])).inSync).toBe(true);
   });
 });
