@@ -6,11 +6,12 @@
  * reports which packages node loaded: an entry point loads its own library only, never the
  * other's nor Pulumi, and @cdktf/provider-null only for a null_resource.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkExit, run } from "../helpers/process";
+import { assertDistIsFresh } from "../helpers/pulumi-fixtures";
 
 const ROOT = path.resolve(__dirname, "../..");
 const RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
@@ -19,24 +20,6 @@ const DEPENDENCIES = ["undici", "age-encryption"];
 
 let work: string;
 let tarball: string;
-
-/** Throws when dist/ is older than the sources these projects load. */
-function assertDistIsFresh(): void {
-  const stale = ["cdk", "cdktf", "cdktn", "webhook", "api"].flatMap((dir) =>
-    readdirSync(path.join(ROOT, "src", dir))
-      .filter((f) => f.endsWith(".ts"))
-      .filter((f) => {
-        const out = path.join(ROOT, "dist", dir, f.replace(/\.ts$/, ".js"));
-        try {
-          return statSync(out).mtimeMs < statSync(path.join(ROOT, "src", dir, f)).mtimeMs;
-        } catch {
-          return true;
-        }
-      })
-      .map((f) => `dist/${dir}/${f.replace(/\.ts$/, ".js")}`),
-  );
-  if (stale.length > 0) throw new Error(`dist/ is missing or older than src/ (${stale.slice(0, 3).join(", ")}): run \`npm run build\` first (\`npm test\` does).`);
-}
 
 /** A consumer project: the unpacked tarball in its node_modules, and only `packages` linked beside it. */
 async function project(name: string, packages: string[]): Promise<string> {
@@ -83,7 +66,7 @@ async function runIn(dir: string, script: string): Promise<Record<string, unknow
 }
 
 beforeAll(async () => {
-  assertDistIsFresh();
+  assertDistIsFresh(["cdk", "cdktf", "cdktn", "webhook", "api"]);
   work = mkdtempSync(path.join(tmpdir(), "tuco-cdk-consumers-"));
   checkExit(await run("npm", ["pack", "--silent", "--pack-destination", work], process.env, { cwd: ROOT }));
   tarball = path.join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!);

@@ -13,7 +13,7 @@ import { WEBHOOK_TYPE, webhookProvider } from "../../src/pulumi";
 import { checkTucoSignature } from "../../src/receiver/signature";
 import { readDescription } from "../../src/webhook/ownership";
 import { listWebhooks } from "../cli/helpers";
-import { assertDistIsFresh } from "../helpers/pulumi-fixtures";
+import { assertDistIsFresh, envWithoutTuco } from "../helpers/pulumi-fixtures";
 import { outputsOf, ProviderCallError, serializeProvider, startPulumiHost, urnOf, type Props, type PulumiHost } from "../helpers/pulumi-host";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { API_FAULTS, DELIVERY_TIMEOUT_MS, TIMEOUT_MS, deadUrl, messageAt, outcomeOf, requestOf, retriedAfterFault, type Op } from "./fault-matrix";
@@ -29,11 +29,6 @@ let host: PulumiHost;
 let deadHost: PulumiHost;
 
 /** The host's environment: no Tuco settings, so only the Pulumi config supplies them. */
-function envWithoutTuco(): NodeJS.ProcessEnv {
-  const { TUCO_API_KEY: _k, TUCO_API_URL: _u, TUCO_TIMEOUT_MS: _t, ...rest } = process.env;
-  return rest;
-}
-
 async function startHost(config: Record<string, string>): Promise<PulumiHost> {
   const started = await startPulumiHost({ providerText, env: envWithoutTuco() });
   await started.configure(config);

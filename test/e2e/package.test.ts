@@ -17,7 +17,7 @@ import { TucoClient } from "../../src/api/client";
 import { startEmulator, type RunningEmulator } from "../../src/emulator";
 import { WEBHOOK_TYPE } from "../../src/pulumi";
 import { checkExit, run as runProcess, type Env } from "../helpers/process";
-import { assertDistIsFresh, ROOT } from "../helpers/pulumi-fixtures";
+import { assertDistIsFresh, ROOT, envWithoutTuco } from "../helpers/pulumi-fixtures";
 import { startPulumiHost, urnOf } from "../helpers/pulumi-host";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { api as callEmulator } from "../emulator/helpers";
@@ -31,11 +31,6 @@ let consumer: string;
 let emulator: RunningEmulator;
 let receiver: TestReceiver;
 let api: TucoClient;
-
-function envWithoutTuco(): NodeJS.ProcessEnv {
-  const { TUCO_API_KEY: _k, TUCO_API_URL: _u, ...rest } = process.env;
-  return rest;
-}
 
 beforeAll(async () => {
   assertDistIsFresh();

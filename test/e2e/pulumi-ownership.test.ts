@@ -10,7 +10,7 @@ import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/
 import { WEBHOOK_TYPE, webhookProvider } from "../../src/pulumi";
 import { checkTucoSignature } from "../../src/receiver/signature";
 import { readDescription, withMarker } from "../../src/webhook/ownership";
-import { assertDistIsFresh } from "../helpers/pulumi-fixtures";
+import { assertDistIsFresh, envWithoutTuco } from "../helpers/pulumi-fixtures";
 import { outputsOf, ProviderCallError, serializeProvider, startPulumiHost, urnOf, type Props, type PulumiHost } from "../helpers/pulumi-host";
 import { pauseAt } from "../helpers/process";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
@@ -21,11 +21,6 @@ let control: EmulatorControl;
 let api: TucoClient;
 let receiver: TestReceiver;
 let providerText: string;
-
-function envWithoutTuco(): NodeJS.ProcessEnv {
-  const { TUCO_API_KEY: _k, TUCO_API_URL: _u, ...rest } = process.env;
-  return rest;
-}
 
 async function host(extraEnv: NodeJS.ProcessEnv = {}): Promise<PulumiHost> {
   const h = await startPulumiHost({ providerText, env: { ...envWithoutTuco(), ...extraEnv } });

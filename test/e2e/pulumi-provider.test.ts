@@ -8,7 +8,7 @@ import { TucoClient } from "../../src/api/client";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { WEBHOOK_TYPE, webhookProvider } from "../../src/pulumi";
 import { checkExit, run } from "../helpers/process";
-import { assertDistIsFresh, ROOT } from "../helpers/pulumi-fixtures";
+import { assertDistIsFresh, ROOT, envWithoutTuco } from "../helpers/pulumi-fixtures";
 import { outputsOf, ProviderCallError, serializeProvider, startPulumiHost, urnOf, type Props, type PulumiHost } from "../helpers/pulumi-host";
 import { startReceiver, type TestReceiver } from "../helpers/receiver";
 import { expectNoLeaks } from "../helpers/secret-scan";
@@ -25,11 +25,6 @@ let providerText: string;
 let host: PulumiHost;
 
 /** The host's environment: no Tuco credentials, so only the Pulumi config can supply them. */
-function envWithoutTuco(): NodeJS.ProcessEnv {
-  const { TUCO_API_KEY: _k, TUCO_API_URL: _u, ...rest } = process.env;
-  return rest;
-}
-
 beforeAll(async () => {
   assertDistIsFresh();
   emulator = await startEmulator({ port: 0, deliveryTimeoutMs: 2000 });
