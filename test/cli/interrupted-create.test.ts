@@ -10,13 +10,12 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import type { RunningEmulator } from "../../src/emulator";
-import { checkTucoSignature } from "../../src/receiver/signature";
 import { hostTag, readDescription } from "../../src/webhook/ownership";
 import { freshKey, startCliFixture, type CliFixture } from "./helpers";
 import { ageDecrypt, type AgeKeypair } from "../helpers/age";
 import { freshInstance } from "../helpers/markers";
 import { CLI, pauseAt, runCli, start } from "../helpers/process";
-import { type TestReceiver } from "../helpers/receiver";
+import { expectSignsLastDelivery, type TestReceiver } from "../helpers/receiver";
 
 let emulator: RunningEmulator;
 let receiver: TestReceiver;
@@ -37,10 +36,7 @@ const envFor = (apiKey: string) => ({ TUCO_API_URL: emulator.url, TUCO_API_KEY: 
 
 /** The sealed file holds the secret that signs the last ping Tuco sent the webhook. */
 function expectSealedSecretSigns(path: string, url: string): void {
-  const secret = ageDecrypt(path, alice.identityFile);
-  const ping = receiver.received.filter((r) => `${receiver.origin}${r.path}` === url).at(-1);
-  expect(ping, `no ping reached ${url}`).toBeDefined();
-  expect(checkTucoSignature(ping!.rawBody, ping!.headers["x-tuco-signature"], secret)).toEqual({ ok: true });
+  expectSignsLastDelivery(receiver, url, ageDecrypt(path, alice.identityFile));
 }
 
 /** Each step of a create, what the webhook looks like after a kill there, and what the next run says it did. */

@@ -8,13 +8,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { EmulatorControl, type RunningEmulator } from "../../src/emulator";
-import { checkTucoSignature } from "../../src/receiver/signature";
 import { readDescription, withMarker } from "../../src/webhook/ownership";
 import { freshKey, requestsOf, writes, startCliFixture, type CliFixture } from "./helpers";
 import { ageDecrypt, type AgeKeypair } from "../helpers/age";
 import { freshInstance, ownedDescription } from "../helpers/markers";
 import { CLI, onAnotherMachine, pauseAt, runCli, start, type ProcessRun } from "../helpers/process";
-import { type TestReceiver } from "../helpers/receiver";
+import { expectSignsLastDelivery, type TestReceiver } from "../helpers/receiver";
 
 let emulator: RunningEmulator;
 let control: EmulatorControl;
@@ -113,8 +112,7 @@ describe("an edit of the description in the Tuco app", () => {
       expect(result(again)).toMatchObject({ action: "unchanged", id });
       // The secret was never lost: the sealed file from the first create still opens to it.
       await w.client.healthCheck(id);
-      const ping = receiver.received.at(-1)!;
-      expect(checkTucoSignature(ping.rawBody, ping.headers["x-tuco-signature"], ageDecrypt(w.spec("crm").seal.path, alice.identityFile))).toEqual({ ok: true });
+      expectSignsLastDelivery(receiver, w.spec("crm").url, ageDecrypt(w.spec("crm").seal.path, alice.identityFile));
     } finally {
       await w.close();
     }
@@ -199,7 +197,6 @@ describe("concurrent runs of one stack and key", () => {
       const live = await w.client.list();
       expect(live).toHaveLength(1);
       await w.client.healthCheck(live[0].id);
-      const ping = receiver.received.at(-1)!;
       let sealed = 0;
       runs.forEach((run, i) => {
         if (run.code !== 0) {
@@ -210,7 +207,7 @@ describe("concurrent runs of one stack and key", () => {
         expect(r.id, `run ${i}`).toBe(live[0].id);
         if (r.sealedSecretPath !== null) {
           sealed++;
-          expect(checkTucoSignature(ping.rawBody, ping.headers["x-tuco-signature"], ageDecrypt(r.sealedSecretPath, alice.identityFile)), `run ${i}`).toEqual({ ok: true });
+          expectSignsLastDelivery(receiver, live[0].url, ageDecrypt(r.sealedSecretPath, alice.identityFile), `run ${i}`);
         }
       });
       expect(sealed).toBe(1);
@@ -219,13 +216,6 @@ describe("concurrent runs of one stack and key", () => {
     }
   });
 });
-
-/** The last delivery Tuco made to `url`. */
-function lastPingTo(url: string) {
-  const ping = receiver.received.filter((r) => `${receiver.origin}${r.path}` === url).at(-1);
-  expect(ping, `no ping reached ${url}`).toBeDefined();
-  return ping!;
-}
 
 /** Kills an apply of `spec` right after Tuco answered its POST: a pending webhook whose secret nobody holds. */
 async function interruptedCreate(w: Awaited<ReturnType<typeof workspace>>, spec: ReturnType<Awaited<ReturnType<typeof workspace>>["spec"]>) {
@@ -280,8 +270,7 @@ describe("a create running on another machine", () => {
       expect(live).toHaveLength(1);
       expect(result(a)).toMatchObject({ action: "created", id: live[0].id });
       expect(result(b)).toMatchObject({ action: "unchanged", id: live[0].id, sealedSecretPath: null });
-      const ping = lastPingTo(w.spec("crm").url);
-      expect(checkTucoSignature(ping.rawBody, ping.headers["x-tuco-signature"], ageDecrypt(result(a).sealedSecretPath!, alice.identityFile))).toEqual({ ok: true });
+      expectSignsLastDelivery(receiver, w.spec("crm").url, ageDecrypt(result(a).sealedSecretPath!, alice.identityFile));
     } finally {
       await w.close();
     }
@@ -342,8 +331,7 @@ describe("a seal path that holds a live webhook's secret", () => {
       expect(b.stderr).toContain("Give each webhook its own seal path");
       expect(writes((await requestsOf(control, w.apiKey)).slice(before))).toEqual([]);
       await w.client.healthCheck(a.id);
-      const ping = lastPingTo(w.spec("a").url);
-      expect(checkTucoSignature(ping.rawBody, ping.headers["x-tuco-signature"], ageDecrypt(shared, alice.identityFile))).toEqual({ ok: true });
+      expectSignsLastDelivery(receiver, w.spec("a").url, ageDecrypt(shared, alice.identityFile));
     } finally {
       await w.close();
     }

@@ -12,11 +12,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { TucoWebhook, TucoWebhookPrune, type TucoWebhookProps } from "../../src/cdktf";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
-import { checkTucoSignature } from "../../src/receiver/signature";
 import { readDescription } from "../../src/webhook/ownership";
 import { ageDecrypt, ageKeypair } from "../helpers/age";
 import { pauseAt, requireBuiltCli, runCli, start } from "../helpers/process";
-import { startReceiver, type TestReceiver } from "../helpers/receiver";
+import { expectSignsLastDelivery, startReceiver, type TestReceiver } from "../helpers/receiver";
 import { TerraformWorkspace } from "../helpers/terraform";
 
 const STEP_MS = 90_000;
@@ -70,10 +69,7 @@ function workspace() {
 
 /** The sealed file holds the secret that signs the last event or ping Tuco sent to `url`. */
 function expectSealedSecretSigns(file: string, url: string): void {
-  const secret = ageDecrypt(file, age.identityFile);
-  const last = receiver.received.filter((r) => `${receiver.origin}${r.path}` === url).at(-1);
-  expect(last, `nothing reached ${url}`).toBeDefined();
-  expect(checkTucoSignature(last!.rawBody, last!.headers["x-tuco-signature"], secret)).toEqual({ ok: true });
+  expectSignsLastDelivery(receiver, url, ageDecrypt(file, age.identityFile));
 }
 
 describe("two apps whose stacks are both called prod, in one workspace", () => {

@@ -1,5 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { expect } from "vitest";
+import { checkTucoSignature } from "../../src/receiver/signature";
 
 /** What a receiver answers: an HTTP status, or "hang" (never answers). */
 export type Answer = number | "hang";
@@ -75,4 +77,17 @@ export async function startReceiver(answer: Answer | { status: Answer; body?: st
     },
   };
   return receiver;
+}
+
+/** The last request `receiver` got at `url` (its origin and path); fails the test when none came. */
+export function lastDeliveryTo(receiver: TestReceiver, url: string): ReceivedRequest {
+  const last = receiver.received.filter((r) => `${receiver.origin}${r.path}` === url).at(-1);
+  expect(last, `nothing reached ${url}`).toBeDefined();
+  return last!;
+}
+
+/** Asserts that `secret` signs the last event or ping Tuco sent to `url` (its X-Tuco-Signature verifies). */
+export function expectSignsLastDelivery(receiver: TestReceiver, url: string, secret: string, message?: string): void {
+  const last = lastDeliveryTo(receiver, url);
+  expect(checkTucoSignature(last.rawBody, last.signature, secret), message).toEqual({ ok: true });
 }
