@@ -77,14 +77,17 @@ describe("age files written with node:crypto", () => {
   test("a flipped bit in the header or in the payload is refused by age and by age-encryption", async () => {
     const file = encryptToX25519(Buffer.from("the webhook secret"), [alice.recipient]);
     const headerEnd = file.indexOf("\n---") + 1;
-    // In the recipient stanza's wrapped file key, no identity unwraps it; in the payload, its chunk's tag fails.
-    const flips: [number, RegExp][] = [
-      [headerEnd - 5, /no identity matched any of the file's recipients/],
-      [file.length - 3, /invalid tag/],
+    // In the recipient stanza's wrapped file key (base64 text: one letter swapped for another
+    // base64 letter, so the header still parses), no identity unwraps it; in the payload (binary:
+    // one bit flipped), its chunk's tag fails.
+    const otherBase64Letter = (byte: number) => (byte === 0x41 /* A */ ? 0x42 /* B */ : 0x41);
+    const flips: [number, (byte: number) => number, RegExp][] = [
+      [headerEnd - 5, otherBase64Letter, /no identity matched any of the file's recipients/],
+      [file.length - 3, (byte) => byte ^ 0x01, /invalid tag/],
     ];
-    for (const [at, refusal] of flips) {
+    for (const [at, tamper, refusal] of flips) {
       const tampered = Buffer.from(file);
-      tampered[at] ^= 0x01;
+      tampered[at] = tamper(tampered[at]!);
       const path = join(dir, `tampered-${at}.age`);
       await writeFile(path, tampered);
       expect(ageOpen(path, alice.identityFile).ok).toBe(false);
