@@ -215,6 +215,34 @@ describe("tuco-webhooks drift", () => {
     expect((await byKey()).get("crm")!.id).toBe(crm.id);
   });
 
+  test("whitespace around the marker edited in the Tuco app (a trailing newline, spaces): drift finds it in sync", { timeout: STEP_MS }, async () => {
+    const crm = (await byKey()).get("crm")!;
+    const marked = (await client.get(crm.id)).description!;
+    await client.update(crm.id, { description: ` ${marked.replace("\n\n", "  \n\n ")}\n\n ` });
+    expect((await client.get(crm.id)).description).not.toBe(marked);
+    const run = await runCli(["drift", stackDir], env);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain('Stack "shop": 2 webhooks in sync, no drift.');
+  });
+
+  test("a copy of a key's marker on a hand-made webhook, and another stack instance's webhook for the same stack and key: not this stack's; --fix neither patches nor deletes them", { timeout: STEP_MS }, async () => {
+    const crm = (await byKey()).get("crm")!;
+    const copy = await client.create({ url: `${receiver.origin}/copied`, events: ["message.failed"], name: "CRM copy", description: (await client.get(crm.id)).description! });
+    const otherInstance = freshInstance();
+    const theirs = await seedOwned(client, { stack: "shop", key: "crm", instance: otherInstance }, { url: `${receiver.origin}/theirs`, events: ["message.opened"], name: "CRM" });
+    const untouched = await Promise.all([copy.id, theirs].map((id) => client.get(id)));
+
+    const run = await runCli(["drift", stackDir], env);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).not.toContain(copy.id);
+    expect(run.stdout).not.toContain(theirs);
+    const fix = await runCli(["drift", stackDir, "--fix"], env);
+    expect(fix.code, fix.stderr).toBe(0);
+    expect(await Promise.all([copy.id, theirs].map((id) => client.get(id)))).toEqual(untouched);
+    expect((await byKey()).get("crm")!.id).toBe(crm.id);
+    for (const id of [copy.id, theirs]) await client.delete(id);
+  });
+
   test("fails with exit 1 naming the file when cdk.tf.json was edited by hand", { timeout: STEP_MS }, async () => {
     const bad = path.join(root, "bad");
     fs.mkdirSync(bad);

@@ -137,6 +137,47 @@ describe("a provider host killed mid-create", () => {
   });
 });
 
+describe("an edit of the description in the Tuco app", () => {
+  it("a note added after the marker: refresh shows it as the user's part, the marker still the resource's own; up puts the declared description back on the same webhook", async () => {
+    const h = await host();
+    try {
+      const news = (await h.check(urnOf(WEBHOOK_TYPE, "noted"), {}, inputsOf("noted", { description: "CRM sync" }))).inputs;
+      const created = await h.create(urnOf(WEBHOOK_TYPE, "noted"), news);
+      const live = await api.get(created.id);
+      await api.update(created.id, { description: `${live.description}\n\nsee the runbook, by hand` });
+
+      const refreshed = await h.read(created.id, urnOf(WEBHOOK_TYPE, "noted"), created.properties, news);
+      expect(outputsOf(refreshed.properties)).toMatchObject({ description: "CRM sync\n\nsee the runbook, by hand", ownerMarker: outputsOf(created.properties).ownerMarker });
+      expect(await h.diff(created.id, urnOf(WEBHOOK_TYPE, "noted"), refreshed.properties, news)).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+
+      const updated = await h.update(created.id, urnOf(WEBHOOK_TYPE, "noted"), refreshed.properties, news);
+      expect(updated.properties).toMatchObject({ webhookId: created.id, description: "CRM sync" });
+      expect((await api.get(created.id)).description).toBe(live.description);
+      expect((await api.list()).map((w) => w.id)).toEqual([created.id]);
+      await expectSecretsSign([{ id: created.id, properties: updated.properties }]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("whitespace around the marker (a trailing newline, spaces): refresh finds nothing changed", async () => {
+    const h = await host();
+    try {
+      const news = (await h.check(urnOf(WEBHOOK_TYPE, "spaced"), {}, inputsOf("spaced", { description: "CRM sync" }))).inputs;
+      const created = await h.create(urnOf(WEBHOOK_TYPE, "spaced"), news);
+      const live = await api.get(created.id);
+      await api.update(created.id, { description: `  ${live.description!.replace("\n\n", " \n\n  ")}\n ` });
+      expect((await api.get(created.id)).description).not.toBe(live.description);
+
+      const refreshed = await h.read(created.id, urnOf(WEBHOOK_TYPE, "spaced"), created.properties, news);
+      expect(outputsOf(refreshed.properties)).toMatchObject({ description: "CRM sync", ownerMarker: outputsOf(created.properties).ownerMarker });
+      expect((await h.diff(created.id, urnOf(WEBHOOK_TYPE, "spaced"), refreshed.properties, news)).changes).toBe("none");
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe("Pulumi and CDKTF never take each other's webhooks", () => {
   it("check refuses a description carrying an ownership marker, whatever its kind", async () => {
     const h = await host();
