@@ -1,7 +1,7 @@
 /**
  * Ownership on real Terraform (terraform_data, offline): two apps naming their stack alike in one
  * workspace (two Terraform states), a lost state, and a run cancelled (SIGINT) while a provisioner
- * seals a new secret. Each stack instance's webhooks are its own; nothing is duplicated, nothing
+ * creates a webhook, at four of its steps. Each stack instance's webhooks are its own; nothing is duplicated, nothing
  * another state owns is patched or deleted, and every sealed secret signs.
  */
 import * as crypto from "node:crypto";
@@ -147,31 +147,46 @@ describe("a lost Terraform state", () => {
   });
 });
 
-describe("terraform apply cancelled while a provisioner seals a new secret", () => {
-  test("terraform kills the provisioner; drift reports the unfinished create; the next apply finishes it with the same webhook and secret", { timeout: STEP_MS }, async () => {
-    const { env, client } = workspace();
-    try {
-      const dir = app("cancelled", "shop", { crm: {} });
-      await ws.init(dir, { env });
-      const apply = start("terraform", [`-chdir=${dir}`, "apply", "-input=false", "-no-color", "-auto-approve"], ws.env({ ...env, ...pauseAt("before PATCH /api/webhooks/") }));
-      await apply.waitFor(/tuco-test-pause: /);
-      const halted = await apply.kill("SIGINT");
-      expect(halted.code).not.toBe(0);
-      const [pending] = await client.list();
-      expect(readDescription(pending.description).marker?.pending).toBeTruthy();
+/** Where a cancelled run stops the create, what drift then reports, and what the next apply says it did. */
+const CANCELLED_AT = [
+  { step: "after POST /api/webhooks", drift: { status: "unfinished", finish: "replace" }, next: /finishing an interrupted create: webhook (\w+) was created but never confirmed .*: deleted it/, sameWebhook: false },
+  { step: "before rename .age", drift: { status: "unfinished", finish: "replace" }, next: /removed .*\.tmp, left by an interrupted seal/, sameWebhook: false },
+  { step: "before PATCH /api/webhooks/", drift: { status: "unfinished", finish: "confirm" }, next: /finishing an interrupted create: webhook (\w+) was never confirmed, but its secret is sealed/, sameWebhook: true },
+  { step: "before POST /api/webhooks/", drift: { status: "in-sync" }, next: /is in sync: nothing to change/, sameWebhook: true },
+] as const;
 
-      const drift = await runCli(["drift", dir, "--json"], ws.env(env));
-      expect(drift.code, drift.stderr).toBe(2);
-      expect(JSON.parse(drift.stdout).webhooks).toEqual([{ key: "crm", status: "unfinished", id: pending.id, changes: [], finish: "confirm" }]);
+describe("terraform apply cancelled while a provisioner creates a webhook", () => {
+  test.each(CANCELLED_AT.map((c) => [c.step, c] as const))(
+    "%s: terraform kills the provisioner; drift reports what it left; the next apply finishes with one confirmed webhook whose sealed secret signs",
+    { timeout: STEP_MS },
+    async (_step, { step, drift: reported, next, sameWebhook }) => {
+      const { env, client } = workspace();
+      const name = `cancelled-${CANCELLED_AT.findIndex((c) => c.step === step)}`;
+      try {
+        const dir = app(name, "shop", { crm: {} });
+        await ws.init(dir, { env });
+        const apply = start("terraform", [`-chdir=${dir}`, "apply", "-input=false", "-no-color", "-auto-approve"], ws.env({ ...env, ...pauseAt(step) }));
+        await apply.waitFor(/tuco-test-pause: /);
+        const halted = await apply.kill("SIGINT");
+        expect(halted.code).not.toBe(0);
+        const [left] = await client.list();
 
-      const again = await ws.apply(dir, { env });
-      expect(again.stdout).toMatch(new RegExp(`finishing an interrupted create: webhook ${pending.id} was never confirmed, but its secret is sealed`));
-      expect((await client.list()).map((w) => w.id)).toEqual([pending.id]);
-      expect(readDescription((await client.get(pending.id)).description).marker?.id).toBe(pending.id);
-      expectSealedSecretSigns(path.join(ws.root, "cancelled", "sealed", "crm.age"), `${receiver.url}/cancelled/crm`);
-      expect((await runCli(["drift", dir], ws.env(env))).code).toBe(0);
-    } finally {
-      await client.close();
-    }
-  });
+        const drift = await runCli(["drift", dir, "--json"], ws.env(env));
+        expect(drift.code, drift.stderr).toBe(reported.status === "in-sync" ? 0 : 2);
+        expect(JSON.parse(drift.stdout).webhooks).toEqual([{ key: "crm", id: left.id, changes: [], ...reported }]);
+
+        const again = await ws.apply(dir, { env });
+        expect(again.stdout).toMatch(next);
+        const [kept, ...others] = await client.list();
+        expect(others).toEqual([]);
+        expect(kept.id === left.id).toBe(sameWebhook);
+        expect(readDescription(kept.description).marker?.id).toBe(kept.id);
+        expectSealedSecretSigns(path.join(ws.root, name, "sealed", "crm.age"), `${receiver.url}/${name}/crm`);
+        expect((await runCli(["drift", dir], ws.env(env))).code).toBe(0);
+        expect(fs.readdirSync(path.join(ws.root, name, "sealed"))).toEqual(["crm.age"]);
+      } finally {
+        await client.close();
+      }
+    },
+  );
 });
