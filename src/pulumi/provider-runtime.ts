@@ -269,7 +269,7 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Webhook
     outputs = toOutputs(webhook, { secret: "", healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK, owner });
   } else {
     await settleEarlierCreates(owner);
-    const nonce = makeCreateNonce(spec);
+    const nonce = makeCreateNonce(spec, api().serverNow()); // Tuco's time: settleEarlierCreates listed first
     const pending: Marker = { owner: { tool: "pulumi", ...owner }, pending: nonce };
     let created;
     try {

@@ -144,7 +144,7 @@ function inTheWay(declaration: WebhookDeclaration, owner: StackOwner, blocking: 
   );
 }
 
-/** How many creates a run makes before giving up when other runs keep winning or undoing them. */
+/** How many creates a run makes before giving up when other runs keep winning or undoing them (waiting for one does not count). */
 const MAX_CREATE_ROUNDS = 5;
 
 /**
@@ -160,7 +160,9 @@ export async function applyDeclaration(client: TucoClient, declaration: WebhookD
   }
   const waitUntil = Date.now() + PENDING_LEASE_MS + 10_000;
   let lostRace = false;
-  for (let round = 1; ; round++) {
+  // Creates made so far: polls while another run's create is at work do not count.
+  let creates = 0;
+  for (;;) {
     const owners = readOwners(await client.list());
     const key = keyWebhooks(owners, owner);
     const tucoNow = client.serverNow();
@@ -214,9 +216,10 @@ export async function applyDeclaration(client: TucoClient, declaration: WebhookD
         [sealedFor.webhook.id],
       );
     }
-    if (round > MAX_CREATE_ROUNDS) {
+    if (creates === MAX_CREATE_ROUNDS) {
       throw new WebhookApplyError(`creating webhook ${JSON.stringify(declaration.spec.name)} was undone ${MAX_CREATE_ROUNDS} times by other runs creating it at the same time: nothing of this run's is left. Apply again once the other runs are done.`);
     }
+    creates += 1;
     const outcome = await createSealConfirm(client, declaration, owner, log, options.onSecret ?? (() => {}));
     if (outcome !== LOST_RACE) return outcome;
     lostRace = true;

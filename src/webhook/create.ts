@@ -24,7 +24,8 @@ export const LOST_RACE = Symbol("lost race");
 export async function createSealConfirm(client: TucoClient, declaration: WebhookDeclaration, owner: StackOwner, log: Log, onSecret: (secret: string) => void): Promise<ApplyResult | typeof LOST_RACE> {
   const { spec, seal } = declaration;
   const startedAt = Date.now();
-  const nonce = makeCreateNonce(spec, startedAt);
+  // The marker's time is Tuco's (the apply listed first), so it matches createdAt whatever this machine's clock says.
+  const nonce = makeCreateNonce(spec, client.serverNow());
   const pending: Marker = { owner: { tool: "cdktf", ...owner }, pending: nonce };
   const { webhook, secret } = await createWebhook(client, { ...spec, description: withMarker(spec.description, pending) }, log, {
     isThisCreate: (w) => readDescription(w.description).marker?.pending === nonce,

@@ -58,7 +58,7 @@ const VALUE = "[A-Za-z0-9._~:/-]{1,200}";
 const MARKER = new RegExp(`\\[tuco-webhooks((?: [a-z]+=${VALUE})+)\\]`, "g");
 const PART = /^[A-Za-z0-9._/-]{1,200}$/;
 const INSTANCE = /^[A-Za-z0-9._-]{1,64}$/;
-/** How far a pending marker's time may lie from the webhook's createdAt (clock skew between machines and Tuco), in ms. */
+/** How far a pending marker's time (Tuco's clock as the creator last read it) may lie from the webhook's createdAt, in ms. */
 const PENDING_CLOCK_SKEW_MS = 10 * 60_000;
 
 /** Checks a stack name or key for the marker; `field` names it as the user gave it (default: `what`). */
@@ -231,10 +231,12 @@ function targetTag(target: { readonly url: string; readonly name: string }): str
 }
 
 /**
- * A fresh per-create value for a pending marker: when, on which machine, by which process, a random
- * part, and the fingerprint of the url and name of the webhook being created.
+ * A fresh per-create value for a pending marker: when (`now`: Tuco's clock, `TucoClient.serverNow()`,
+ * so that it matches the webhook's createdAt even from a machine whose clock is off), on which
+ * machine, by which process, a random part, and the fingerprint of the url and name of the webhook
+ * being created.
  */
-export function makeCreateNonce(target: { readonly url: string; readonly name: string }, now: number = Date.now()): string {
+export function makeCreateNonce(target: { readonly url: string; readonly name: string }, now: number): string {
   return `${now.toString(36)}-${hostTag()}-${process.pid.toString(36)}-${crypto().randomBytes(4).toString("hex")}-${targetTag(target)}`;
 }
 

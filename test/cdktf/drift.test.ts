@@ -201,7 +201,7 @@ describe("tuco-webhooks drift", () => {
     const spec = { url: `${receiver.origin}/crm`, name: "CRM" };
     // The nonce of a process that has ended on this machine: what a run killed mid-create leaves behind.
     const ownership = path.resolve(__dirname, "../../dist/webhook/ownership.js");
-    const nonce = execFileSync(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(ownership)}).makeCreateNonce(${JSON.stringify(spec)}))`], { encoding: "utf8" });
+    const nonce = execFileSync(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(ownership)}).makeCreateNonce(${JSON.stringify(spec)}, Date.now()))`], { encoding: "utf8" });
     const twin = await client.create({ ...spec, events: ["message.sent"], description: withMarker("Feeds the CRM", { owner: { tool: "cdktf", stack: "shop", key: "crm", instance: INSTANCE }, pending: nonce }) });
     const run = await runCli(["drift", stackDir], env);
     expect(run.code, run.stderr).toBe(2);

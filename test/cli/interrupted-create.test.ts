@@ -14,7 +14,7 @@ import { hostTag, readDescription } from "../../src/webhook/ownership";
 import { freshKey, startCliFixture, type CliFixture } from "./helpers";
 import { ageDecrypt, type AgeKeypair } from "../helpers/age";
 import { freshInstance } from "../helpers/markers";
-import { CLI, pauseAt, runCli, start } from "../helpers/process";
+import { CLI, mergeEnv, onAnotherMachine, pauseAt, runCli, start } from "../helpers/process";
 import { expectSignsLastDelivery, type TestReceiver } from "../helpers/receiver";
 
 let emulator: RunningEmulator;
@@ -104,6 +104,33 @@ describe("a create killed at each step, then applied again", () => {
       expect(again.stderr).toContain(`removed ${join(dirname(spec.seal.path), temps[0])}, left by an interrupted seal`);
       expect((await readdir(dirname(spec.seal.path))).filter((f) => f.endsWith(".tmp"))).toEqual([alive]);
       expect((await client.list()).map((w) => w.id)).not.toContain(webhook.id);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test.each([
+    ["3 hours ahead", 3 * 3600_000],
+    ["3 hours behind", -3 * 3600_000],
+  ])("on a machine whose clock is %s, a create killed after Tuco's 201 is still that machine's unfinished create: the next run there replaces it", async (_clock, skewMs) => {
+    const apiKey = freshKey();
+    const spec = specFor(`skewed-${skewMs > 0 ? "ahead" : "behind"}`);
+    const machine = mergeEnv(envFor(apiKey), onAnotherMachine(skewMs, `skewed-${process.pid}-${skewMs}`));
+    const client = new TucoClient({ apiUrl: emulator.url, apiKey });
+    try {
+      const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(spec)], mergeEnv(machine, pauseAt("after POST /api/webhooks")));
+      await run.waitFor(/tuco-test-pause: /);
+      await run.kill("SIGKILL");
+      const [stopped] = await client.list();
+      const listed = await runCli(["list", "--json"], envFor(apiKey));
+      expect(JSON.parse(listed.stdout).webhooks).toContainEqual(expect.objectContaining({ id: stopped.id, claim: "pending" }));
+
+      const again = await runCli(["apply", "--spec", JSON.stringify(spec), "--json"], machine);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(new RegExp(`finishing an interrupted create: webhook ${stopped.id} was created but never confirmed .*: deleted it`));
+      const { id } = JSON.parse(again.stdout) as { id: string };
+      expect((await client.list()).map((w) => w.id)).toEqual([id]);
+      expectSealedSecretSigns(spec.seal.path, spec.url);
     } finally {
       await client.close();
     }

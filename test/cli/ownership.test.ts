@@ -12,7 +12,7 @@ import { readDescription, withMarker } from "../../src/webhook/ownership";
 import { freshKey, requestsOf, writes, startCliFixture, type CliFixture } from "./helpers";
 import { ageDecrypt, type AgeKeypair } from "../helpers/age";
 import { freshInstance, ownedDescription } from "../helpers/markers";
-import { CLI, onAnotherMachine, pauseAt, runCli, start, type ProcessRun } from "../helpers/process";
+import { CLI, mergeEnv, onAnotherMachine, pauseAt, runCli, start, type ProcessRun } from "../helpers/process";
 import { expectSignsLastDelivery, type TestReceiver } from "../helpers/receiver";
 
 let emulator: RunningEmulator;
@@ -253,14 +253,17 @@ describe("a pending marker that is not its create's own", () => {
 });
 
 describe("a create running on another machine", () => {
-  test("with a clock 3 minutes ahead, a second runner waits for it instead of deleting it; both end with the first's webhook and sealed secret", async () => {
+  test.each([
+    ["3 minutes ahead", 3 * 60_000],
+    ["3 minutes behind", -3 * 60_000],
+  ])("with a clock %s, a second runner waits for it instead of deleting it; both end with the first's webhook and sealed secret", async (_clock, skewMs) => {
     const w = await workspace();
     const resume = join(dir, `${w.instance}.resume`);
     try {
       const first = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], { ...w.env(), ...pauseAt("before PATCH /api/webhooks/", resume) });
       await first.waitFor(/tuco-test-pause: /);
       const elsewhere = w.spec("crm", { seal: { recipients: [alice.recipient], path: join(dir, w.instance, "elsewhere", "crm.age") } });
-      const second = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(elsewhere), "--json"], { ...w.env(), ...onAnotherMachine(3 * 60_000) });
+      const second = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(elsewhere), "--json"], { ...w.env(), ...onAnotherMachine(skewMs) });
       await second.waitFor(/waiting for another run that is creating this webhook/);
       await writeFile(resume, "");
       const [a, b] = await Promise.all([first.done, second.done]);
@@ -271,6 +274,32 @@ describe("a create running on another machine", () => {
       expect(result(a)).toMatchObject({ action: "created", id: live[0].id });
       expect(result(b)).toMatchObject({ action: "unchanged", id: live[0].id, sealedSecretPath: null });
       expectSignsLastDelivery(receiver, w.spec("crm").url, ageDecrypt(result(a).sealedSecretPath!, alice.identityFile));
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe("a create of another machine that never finishes", () => {
+  test("deleted by an operator while a second runner waits for it: the runner, however long it waited, then creates the webhook and seals its secret", async () => {
+    const w = await workspace();
+    try {
+      const first = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("crm"))], mergeEnv(w.env(), onAnotherMachine(), pauseAt("before PATCH /api/webhooks/")));
+      await first.waitFor(/tuco-test-pause: /);
+      const [stuck] = await w.client.list();
+      const second = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], w.env());
+      // More polls than a run makes creates before it gives up (five): waiting must not count as losing a race.
+      await second.waitFor(/(waiting for another run that is creating this webhook[^\n]*\n[^]*){7}/);
+      await first.kill();
+      await w.client.delete(stuck.id);
+      const run = await second.done;
+      expect(run.code, run.stderr).toBe(0);
+      const [live, ...more] = await w.client.list();
+      expect(more).toEqual([]);
+      expect(result(run)).toMatchObject({ action: "created", id: live.id });
+      expect(live.id).not.toBe(stuck.id);
+      expect(readDescription(live.description).marker?.id).toBe(live.id);
+      expectSignsLastDelivery(receiver, w.spec("crm").url, ageDecrypt(result(run).sealedSecretPath!, alice.identityFile));
     } finally {
       await w.close();
     }

@@ -17,7 +17,7 @@ export function freshInstance(): string {
 
 /** Creates a webhook and confirms it with `owner`'s marker, as apply does; returns its id. */
 export async function seedOwned(client: TucoClient, owner: StackOwner, body: CreateWebhookInput): Promise<string> {
-  const { id } = await client.create({ ...body, description: withMarker(body.description ?? null, { owner: { tool: "cdktf", ...owner }, pending: makeCreateNonce(body) }) });
+  const { id } = await client.create({ ...body, description: withMarker(body.description ?? null, { owner: { tool: "cdktf", ...owner }, pending: makeCreateNonce(body, Date.now()) }) });
   await client.update(id, { description: withMarker(body.description ?? null, { owner: { tool: "cdktf", ...owner }, id }) });
   return id;
 }

@@ -154,12 +154,21 @@ export function preload(file: string): { NODE_OPTIONS: string } {
   return { NODE_OPTIONS: `--require ${JSON.stringify(file)}` };
 }
 
+/** Environments merged left to right, their `NODE_OPTIONS` preloads all kept (a plain spread keeps only the last). */
+export function mergeEnv(...envs: Env[]): Env {
+  const preloads = envs.map((e) => e.NODE_OPTIONS).filter((o): o is string => typeof o === "string" && o !== "");
+  return Object.assign({}, ...envs, preloads.length > 0 ? { NODE_OPTIONS: preloads.join(" ") } : {});
+}
+
 /** A `NODE_OPTIONS` that makes a CLI process stop at one step (see pause-preload.cjs), for killing it there. */
 export function pauseAt(step: string, resumeFile?: string): Env {
   return { ...preload(path.join(__dirname, "pause-preload.cjs")), TUCO_TEST_PAUSE_AT: step, ...(resumeFile && { TUCO_TEST_RESUME_FILE: resumeFile }) };
 }
 
-/** The environment that makes a CLI process look as if it ran on another machine, its clock `skewMs` off (test/helpers/other-machine-preload.cjs). */
-export function onAnotherMachine(skewMs = 0): Env {
-  return { ...preload(path.join(__dirname, "other-machine-preload.cjs")), TUCO_TEST_CLOCK_SKEW_MS: String(skewMs) };
+/**
+ * The environment that makes a CLI process look as if it ran on another machine, its clock `skewMs`
+ * off (test/helpers/other-machine-preload.cjs): the machine called `machine`, or one of its own.
+ */
+export function onAnotherMachine(skewMs = 0, machine?: string): Env {
+  return { ...preload(path.join(__dirname, "other-machine-preload.cjs")), TUCO_TEST_CLOCK_SKEW_MS: String(skewMs), ...(machine && { TUCO_TEST_MACHINE: machine }) };
 }

@@ -124,7 +124,7 @@ describe("the emulator accepts every valid spec (properties, through the real HT
   it("accepts the description apply sends (the user's, then the ownership marker) and reads back the same owner and text", async () => {
     await fc.assert(
       fc.asyncProperty(validSpecs, ownerPartArb, ownerPartArb, async (spec, stack, key) => {
-        const marker = { owner: { tool: "cdktf" as const, stack, key, instance: "instance-1" }, pending: makeCreateNonce(spec) };
+        const marker = { owner: { tool: "cdktf" as const, stack, key, instance: "instance-1" }, pending: makeCreateNonce(spec, Date.now()) };
         const tagged = { ...spec, description: withMarker(spec.description, marker) };
         const { webhook } = await createWebhook(client, tagged);
         const live = await client.get(webhook.id);
