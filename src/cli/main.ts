@@ -7,8 +7,12 @@
  * Exit codes: 0 success; 1 error (bad input, API failure, health-check failed);
  * 2 drift found (`drift` only, like `terraform plan -detailed-exitcode`).
  */
+import { excludeMemoryFromCoreDumps } from "../secrets/core-dumps";
 import { runCli } from "./run";
 import { writeStderr } from "./stdio";
+
+// Before any command reads the API key or receives a secret: a core dump holds neither.
+excludeMemoryFromCoreDumps();
 
 // A command that never settles (the event loop emptied under it) must not look like success
 // to a provisioner: the exit code is 1 until the command says otherwise.

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { TucoError } from "../api/errors";
 import { quoteUntrusted, showId, showValue } from "../private/text";
+import { excludeMemoryFromCoreDumps } from "../secrets/core-dumps";
 import { diffWebhook } from "../webhook/diff";
 import { DEFAULT_HEALTH_CHECK_POLICY, HEALTH_CHECK_POLICIES, HealthCheckFailedError, SKIPPED_HEALTH_CHECK, checkHealthCheckPolicy, runHealthCheck, type HealthCheckPolicy } from "../webhook/health";
 import { PartialCreateError, createWebhook, deleteStoppedCreate, deleteWebhook, reconcileWebhook } from "../webhook/lifecycle";
@@ -19,6 +20,9 @@ import { checkWebhookId, parseWebhookSpec, validateWebhookSpec, type WebhookFiel
 import { PENDING_LEASE_MS, createStillRunning } from "../webhook/stack-webhooks";
 import { lastHealthCheckOf, toOutputs, type WebhookOutputs } from "./outputs";
 import { api, warn } from "./runtime-client";
+
+// The host process holds the API key and new webhook secrets from here on: a core dump holds neither.
+excludeMemoryFromCoreDumps();
 
 export { configure, setSettings, setWarn } from "./runtime-client";
 export type { LastHealthCheck, WebhookOutputs } from "./outputs";
