@@ -9,7 +9,7 @@ import { realpathSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { freshInstance } from "../helpers/markers";
-import { preload, runCli, type ProcessRun } from "../helpers/process";
+import { CLI, pauseAt, preload, runCli, start, type ProcessRun } from "../helpers/process";
 import { freshKey, startCliFixture, type CliFixture } from "./helpers";
 
 const PRELOAD = resolve(__dirname, "../helpers/footprint-preload.cjs");
@@ -81,5 +81,25 @@ describe("one provisioner process", () => {
     expect({ code: again.run.code, stderr: again.run.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/in sync/) });
     expect(again.files).toEqual(["cli/commands/apply.js", "cli/main.js", "cli/undici.js"]);
     for (const name of [...NEVER, "crypto"]) expect(again.builtins, name).not.toContain(name);
+  });
+
+  test("the bundle keeps stack traces readable: a trace taken inside a create names the lifecycle's functions in dist/cli/commands/apply.js", async () => {
+    const apiKey = freshKey();
+    const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(spec("traced"))], {
+      TUCO_API_URL: fixture.emulator.url,
+      TUCO_API_KEY: apiKey,
+      TUCO_STACK_INSTANCE: INSTANCE,
+      ...pauseAt("before POST /api/webhooks"),
+      TUCO_TEST_PAUSE_TRACE: "1",
+    });
+    try {
+      const trace = (await run.waitFor(/tuco-test-trace:[^]*?tuco-test-trace-end/)).split("\n");
+      const bundle = join(DIST, "cli", "commands", "apply.js");
+      for (const fn of ["createWebhook", "createSealConfirm", "applyDeclaration"]) {
+        expect(trace.some((frame) => frame.includes(` ${fn} (${bundle}:`)), `${fn} in\n${trace.join("\n")}`).toBe(true);
+      }
+    } finally {
+      await run.kill();
+    }
   });
 });

@@ -8,7 +8,8 @@
  *   before rename <suffix>              just before a file is renamed onto a path ending in suffix
  *                                       (the temporary file is written and flushed by then)
  *
- * At the step it writes `tuco-test-pause: <step>` to stderr and waits: forever, or, with
+ * At the step it writes `tuco-test-pause: <step>` to stderr (with TUCO_TEST_PAUSE_TRACE set, then
+ * the stack trace that reached it, between `tuco-test-trace:` and `tuco-test-trace-end`) and waits: forever, or, with
  * TUCO_TEST_RESUME_FILE set, until that file exists (then it carries on). Nothing else changes.
  */
 "use strict";
@@ -21,6 +22,8 @@ if (point) {
   const resumeFile = process.env.TUCO_TEST_RESUME_FILE;
   const stop = () => {
     process.stderr.write(`tuco-test-pause: ${point}\n`);
+    // The call stack that reached the step, as a stack trace of an error there would show it.
+    if (process.env.TUCO_TEST_PAUSE_TRACE) process.stderr.write(`tuco-test-trace:${new Error().stack.split("\n").slice(1).join("\n")}\ntuco-test-trace-end\n`);
     if (!resumeFile) {
       setInterval(() => {}, 1 << 30);
       return new Promise(() => {});
