@@ -217,6 +217,36 @@ describe("concurrent runs of one stack and key", () => {
   });
 });
 
+describe("two runs of one key that both POST before either lists again", () => {
+  test("the later create deletes its own webhook and waits; both end with the older one, whose secret only its own run sealed", async () => {
+    const w = await workspace();
+    try {
+      const runs = ["a", "b"].map((name) => {
+        const resume = join(dir, `${w.instance}.${name}.resume`);
+        const seal = { recipients: [alice.recipient], path: join(dir, w.instance, name, "both.age") };
+        const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("both", { seal })), "--json"], { ...w.env(), ...pauseAt("after POST /api/webhooks", resume) });
+        return { run, resume };
+      });
+      // Both webhooks exist, each run holds its own secret, and neither has listed since.
+      await Promise.all(runs.map(({ run }) => run.waitFor(/tuco-test-pause: /)));
+      const [older, later] = (await w.client.list()).sort((x, y) => x.createdAt.localeCompare(y.createdAt) || x.id.localeCompare(y.id));
+      expect(later).toBeDefined();
+      await Promise.all(runs.map(({ resume }) => writeFile(resume, "")));
+      const [a, b] = await Promise.all(runs.map(({ run }) => run.done));
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      expect((await w.client.list()).map((x) => x.id)).toEqual([older.id]);
+      const [winner, loser] = result(a).action === "created" ? [a, b] : [b, a];
+      expect(result(winner)).toMatchObject({ action: "created", id: older.id });
+      expect(result(loser)).toMatchObject({ id: older.id, sealedSecretPath: null });
+      expect(loser.stderr).toContain(`deleted this run's ${later.id}, whose secret was never sealed`);
+      expectSignsLastDelivery(receiver, w.spec("both").url, ageDecrypt(result(winner).sealedSecretPath!, alice.identityFile));
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 /** Kills an apply of `spec` right after Tuco answered its POST: a pending webhook whose secret nobody holds. */
 async function interruptedCreate(w: Awaited<ReturnType<typeof workspace>>, spec: ReturnType<Awaited<ReturnType<typeof workspace>>["spec"]>) {
   const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(spec)], { ...w.env(), ...pauseAt("after POST /api/webhooks") });
