@@ -7,12 +7,16 @@ import { quoteUntrusted, showId } from "../private/text";
 import { OwnershipError, describeWebhook } from "./apply-result";
 import type { Log } from "./lifecycle";
 import { confirmedMarker, describeOwner, isStackOwner, readOwners, withMarker, withoutMarkerLikeText, type OwnedWebhook, type StackOwner } from "./ownership";
-import { keyWebhooks } from "./stack-webhooks";
+import { createStillRunning, keyWebhooks } from "./stack-webhooks";
 
 /** Why an adopt is refused, or undefined when the webhook may be taken over by `owner`. */
-function adoptRefusal(w: OwnedWebhook, owner: StackOwner): string | undefined {
+function adoptRefusal(w: OwnedWebhook, owner: StackOwner, tucoNow: number): string | undefined {
   const named = w.marker?.owner;
   if (!named || (w.claim !== "owned" && w.claim !== "pending")) return undefined; // unmarked, a copy, a 0.1 marker, unreadable: nobody provably owns it
+  if (w.claim === "pending" && createStillRunning(w, tucoNow)) {
+    // Its run would confirm it with its own marker next, undoing the adoption.
+    return `a create of ${describeOwner(named)} is still at work on it (it is not yet confirmed): let that run finish, or stop it, then adopt again`;
+  }
   if (named.tool === "pulumi") return `it is managed by ${describeOwner(named)}: remove it from that Pulumi stack first (or remove the marker line from its description in the Tuco app)`;
   if (named.stack !== owner.stack) return `it is managed by ${describeOwner(named)}: adopting it would make two stacks manage one webhook`;
   if (named.key !== owner.key) return `it is this stack's webhook for key ${named.key}`;
@@ -32,7 +36,7 @@ export async function adoptWebhook(client: TucoClient, owner: StackOwner, id: st
   const live = found?.webhook ?? (await client.tryGet(id));
   if (!live) throw new OwnershipError(`Webhook ${showId(id)} does not exist in this API key's workspace: check the id (tuco-webhooks list).`, [id]);
   const [w] = found ? [found] : readOwners([live]);
-  const refusal = adoptRefusal(w, owner);
+  const refusal = adoptRefusal(w, owner, client.serverNow());
   if (refusal) throw new OwnershipError(`Not adopting webhook ${describeWebhook(w)} for stack ${owner.stack} key ${owner.key}: ${refusal}.`, [id]);
   if (w.claim === "owned" && isStackOwner(w.marker?.owner, owner)) {
     log(`webhook ${showId(live.id)} already carries the marker of stack ${owner.stack} key ${owner.key} instance ${owner.instance}: nothing to adopt`);

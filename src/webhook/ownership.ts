@@ -3,12 +3,13 @@
  * manages the webhook. An ephemeral runner with no local files can find what a stack created,
  * and nothing that is not provably its own is ever patched or deleted.
  *
- *   [tuco-webhooks stack=<stack> key=<key> instance=<instance> id=<webhook id>]     a CDKTF stack's
- *   [tuco-webhooks stack=<stack> key=<key> instance=<instance> pending=<nonce>]     ... while being created
- *   [tuco-webhooks pulumi=<project>/<stack> resource=<hash> id=<webhook id>]        a Pulumi resource's
- *   [tuco-webhooks pulumi=<project>/<stack> resource=<hash> pending=<nonce>]        ... while being created
- *   [tuco-webhooks stack=<stack> key=<key>]                                          tuco-webhooks 0.1 (no instance)
+ *   [tuco-webhooks stack=<stack> key=<key> instance=<instance> id=<webhook id> sum=<hash>]  a CDKTF stack's
+ *   [tuco-webhooks stack=<stack> key=<key> instance=<instance> pending=<nonce> sum=<hash>]  ... while being created
+ *   [tuco-webhooks pulumi=<project>/<stack> resource=<hash> id=<webhook id> sum=<hash>]     a Pulumi resource's
+ *   [tuco-webhooks pulumi=<project>/<stack> resource=<hash> pending=<nonce> sum=<hash>]     ... while being created
+ *   [tuco-webhooks stack=<stack> key=<key>]                                                 tuco-webhooks 0.1 (no instance)
  *
+ * `sum` is a checksum of the rest of the line: a marker edited by hand is broken, not another owner's.
  * A marker is the owner's only when it is provably the webhook's own: a confirmed marker names the
  * webhook's own id (a marker copied onto another webhook does not); a pending one carries the time
  * of its create, which must match the webhook's createdAt, and a fingerprint of the url and name it
@@ -58,8 +59,14 @@ const VALUE = "[A-Za-z0-9._~:/-]{1,200}";
 const MARKER = new RegExp(`\\[tuco-webhooks((?: [a-z]+=${VALUE})+)\\]`, "g");
 const PART = /^[A-Za-z0-9._/-]{1,200}$/;
 const INSTANCE = /^[A-Za-z0-9._-]{1,64}$/;
-/** How far a pending marker's time (Tuco's clock as the creator last read it) may lie from the webhook's createdAt, in ms. */
-const PENDING_CLOCK_SKEW_MS = 10 * 60_000;
+/**
+ * When, relative to a pending marker's time (Tuco's clock, read by its creator just before the
+ * POST, to the second), Tuco may have created the webhook that carries it: from a few seconds
+ * before (the Date header's rounding) to 60 s after (the POST's retries; a create that has not
+ * confirmed 60 s after it started undoes itself). A webhook made later with a copy of the marker
+ * (by hand, in the Tuco app) is a copy, even once the original is gone.
+ */
+const PENDING_CREATED_WITHIN_MS = { before: 5_000, after: 60_000 } as const;
 
 /** Checks a stack name or key for the marker; `field` names it as the user gave it (default: `what`). */
 export function checkOwnerPart(what: "stack" | "key", value: unknown, field: string = what): Checked<string> {
@@ -81,12 +88,22 @@ export function checkInstance(value: unknown, field = "instance"): Checked<strin
   });
 }
 
+/**
+ * The checksum that ends a marker line: a hash of everything before it, so a marker whose stack,
+ * key, instance, id or pending value was edited by hand reads as broken (`unreadable`), never as
+ * another owner's. Not a signature: it guards against accidents, not against a holder of the key.
+ */
+function markerSum(body: string): string {
+  return fnv1a32(body);
+}
+
 /** The marker line. The owner's parts must have passed their checks. */
 export function formatMarker(marker: Marker): string {
   const { owner } = marker;
   const who = owner.tool === "pulumi" ? `pulumi=${owner.pulumi} resource=${owner.resource}` : `stack=${owner.stack} key=${owner.key}${owner.tool === "cdktf" ? ` instance=${owner.instance}` : ""}`;
   const state = marker.id !== undefined ? ` id=${marker.id}` : marker.pending !== undefined ? ` pending=${marker.pending}` : "";
-  const line = `[tuco-webhooks ${who}${state}]`;
+  const body = `tuco-webhooks ${who}${state}`;
+  const line = owner.tool === "legacy" ? `[${body}]` : `[${body} sum=${markerSum(body)}]`;
   if (parseMarkerLine(line) === undefined) throw new RangeError(`cannot write the ownership marker ${showValue(line)}`);
   return line;
 }
@@ -107,11 +124,14 @@ function parseMarkerLine(line: string): Marker | undefined {
   const part = (k: string) => PART.test(get(k));
   const state = (rest: string) => (rest === "id" ? { id: get("id") } : { pending: get("pending") });
   if (names === "stack key" && part("stack") && part("key")) return { owner: { tool: "legacy", stack: get("stack"), key: get("key") } };
+  // Every other marker ends with the checksum of what precedes it: an edited one is broken.
+  const body = line.slice(1, line.lastIndexOf(" sum="));
+  if (!names.endsWith(" sum") || get("sum") !== markerSum(body)) return undefined;
   for (const rest of ["id", "pending"]) {
-    if (names === `stack key instance ${rest}` && part("stack") && part("key") && INSTANCE.test(get("instance"))) {
+    if (names === `stack key instance ${rest} sum` && part("stack") && part("key") && INSTANCE.test(get("instance"))) {
       return { owner: { tool: "cdktf", stack: get("stack"), key: get("key"), instance: get("instance") }, ...state(rest) };
     }
-    if (names === `pulumi resource ${rest}` && PART.test(get("pulumi")) && INSTANCE.test(get("resource"))) {
+    if (names === `pulumi resource ${rest} sum` && PART.test(get("pulumi")) && INSTANCE.test(get("resource"))) {
       return { owner: { tool: "pulumi", pulumi: get("pulumi"), resource: get("resource") }, ...state(rest) };
     }
   }
@@ -258,7 +278,8 @@ function claimOf(webhook: Webhook, read: ReadDescription): Claim {
   const created = Date.parse(webhook.createdAt);
   // A pending marker is its create's own only when it was written with the webhook: at its creation
   // time, with its url and name (a copy is made later, by hand, usually onto another webhook).
-  return nonce && Math.abs(created - nonce.at) <= PENDING_CLOCK_SKEW_MS && nonce.target === targetTag(webhook) ? "pending" : "copy";
+  const lag = created - (nonce?.at ?? Number.NaN);
+  return nonce && lag >= -PENDING_CREATED_WITHIN_MS.before && lag <= PENDING_CREATED_WITHIN_MS.after && nonce.target === targetTag(webhook) ? "pending" : "copy";
 }
 
 /**

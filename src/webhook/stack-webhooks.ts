@@ -62,16 +62,19 @@ export function lookalikes(owners: readonly OwnedWebhook[], spec: Pick<WebhookSp
 }
 
 /**
- * Whether the create that wrote a pending marker may still be at work: where its pid means
- * something (this machine, this pid namespace), while its process runs; elsewhere, for
+ * Whether the create that wrote a pending marker may still be at work: at most for
  * `PENDING_LEASE_MS` after Tuco created the webhook, measured on Tuco's clock (`tucoNow`, from
- * `TucoClient.serverNow()`), so neither machine's clock skew counts. A create that is not is
- * interrupted: its secret was never kept, and the webhook is to be replaced.
+ * `TucoClient.serverNow()`), so neither machine's clock skew counts (a create that cannot confirm
+ * within half of it undoes itself); within it, where its pid means something (this machine, this
+ * pid namespace), only while that process runs. So a pid reused by another process after the
+ * create was killed holds nothing up past the lease. A create that is not at work is interrupted:
+ * its secret was never kept, and the webhook is to be replaced.
  */
 export function createStillRunning(w: OwnedWebhook, tucoNow: number): boolean {
   const nonce = parseCreateNonce(w.marker?.pending ?? "");
   if (!nonce) return false;
-  if (nonce.host === hostTag()) return nonce.pid === process.pid || processAlive(nonce.pid);
   const created = Date.parse(w.webhook.createdAt);
-  return Number.isNaN(created) || tucoNow - created <= PENDING_LEASE_MS;
+  const withinLease = Number.isNaN(created) || tucoNow - created <= PENDING_LEASE_MS;
+  if (!withinLease) return false;
+  return nonce.host === hostTag() ? nonce.pid === process.pid || processAlive(nonce.pid) : true;
 }

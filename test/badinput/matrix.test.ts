@@ -233,7 +233,7 @@ describe("the whole matrix", () => {
     expect(creates).toHaveLength(ACCEPTED.length);
     const confirms = log.filter((r) => r.method === "PATCH");
     expect(confirms).toHaveLength(creates.length);
-    for (const c of confirms) expect(c.path).toBe(`/api/webhooks/${/ id=(\w+)\]/.exec(String((c.body as { description?: string }).description))?.[1]}`);
+    for (const c of confirms) expect(c.path).toBe(`/api/webhooks/${/ id=(\w+) sum=[0-9a-f]{8}\]/.exec(String((c.body as { description?: string }).description))?.[1]}`);
     expect(log.filter((r) => !["POST", "GET", "PATCH"].includes(r.method))).toEqual([]);
   });
 });

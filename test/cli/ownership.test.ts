@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TucoClient } from "../../src/api/client";
 import { EmulatorControl, type RunningEmulator } from "../../src/emulator";
-import { readDescription, withMarker } from "../../src/webhook/ownership";
+import { makeCreateNonce, readDescription, withMarker } from "../../src/webhook/ownership";
 import { freshKey, requestsOf, writes, startCliFixture, type CliFixture } from "./helpers";
 import { ageDecrypt, type AgeKeypair } from "../helpers/age";
 import { freshInstance, ownedDescription } from "../helpers/markers";
@@ -119,6 +119,42 @@ describe("an edit of the description in the Tuco app", () => {
   });
 });
 
+describe("the marker line itself edited in the Tuco app", () => {
+  test.each([
+    ["its key", (d: string) => d.replace(" key=crm ", " key=crm-old ")],
+    ["its stack", (d: string) => d.replace("stack=prod ", "stack=prod2 ")],
+    ["its instance", (d: string) => d.replace(/ instance=\S+ /, " instance=someone-else ")],
+    ["its id", (d: string) => d.replace(/ id=[0-9a-f]{24}/, " id=0123456789abcdef01234567")],
+  ])("%s changed: the marker is broken, not another owner's; apply makes no second webhook, prune and delete leave it, adopt repairs it", async (_what, edit) => {
+    const w = await workspace();
+    try {
+      const { id } = result(await w.apply(w.spec("crm")));
+      const edited = edit((await w.client.get(id)).description!);
+      await w.client.update(id, { description: edited });
+      const listed = JSON.parse((await runCli(["list", "--json"], w.env())).stdout) as { webhooks: { id: string; claim: string }[] };
+      expect(listed.webhooks).toEqual([expect.objectContaining({ id, claim: "unreadable" })]);
+
+      // A fresh runner, with no sealed file of the first create.
+      const fresh = w.spec("crm", { seal: { recipients: [alice.recipient], path: join(dir, w.instance, "fresh", "crm.age") } });
+      const refused = await w.apply(fresh);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`Not creating webhook "crm" for stack prod key crm: ${id} (name "crm"`);
+      expect(refused.stderr).toContain(`tuco-webhooks adopt --id ${id} --stack prod --key crm --instance ${w.instance}`);
+      expect((await runCli(["prune", "--stack", "prod", "--keep", "billing"], w.env())).code).toBe(0);
+      expect((await runCli(["prune", "--stack", "prod2", "--keep", ""], w.env())).code).toBe(0);
+      expect((await runCli(["delete", "--stack", "prod", "--key", "crm-old"], w.env())).code).toBe(0);
+      expect((await w.client.get(id)).description).toBe(edited);
+
+      const adopt = await runCli(["adopt", "--id", id, "--stack", "prod", "--key", "crm"], w.env());
+      expect(adopt.code, adopt.stderr).toBe(0);
+      expect(result(await w.apply(w.spec("crm")))).toMatchObject({ action: "unchanged", id });
+      expect((await w.client.list()).map((x) => x.id)).toEqual([id]);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe("markers that are not the webhook's own", () => {
   test("a hand-made webhook with a copy of the managed one's marker is neither deleted nor patched by apply", async () => {
     const w = await workspace();
@@ -217,29 +253,29 @@ describe("concurrent runs of one stack and key", () => {
   });
 });
 
-describe("two runs of one key that both POST before either lists again", () => {
-  test("the later create deletes its own webhook and waits; both end with the older one, whose secret only its own run sealed", async () => {
+describe("two runs of one key that both list, find nothing, and POST at once", () => {
+  test("the later create deletes its own webhook and waits; both end with the older one, whose secret only its own run sealed", { timeout: 20_000 }, async () => {
     const w = await workspace();
     try {
       const runs = ["a", "b"].map((name) => {
         const resume = join(dir, `${w.instance}.${name}.resume`);
         const seal = { recipients: [alice.recipient], path: join(dir, w.instance, name, "both.age") };
-        const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("both", { seal })), "--json"], { ...w.env(), ...pauseAt("after POST /api/webhooks", resume) });
+        const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("both", { seal })), "--json"], { ...w.env(), ...pauseAt("before POST /api/webhooks", resume) });
         return { run, resume };
       });
-      // Both webhooks exist, each run holds its own secret, and neither has listed since.
+      // Both have listed and found no webhook for the key; released together, both create one.
       await Promise.all(runs.map(({ run }) => run.waitFor(/tuco-test-pause: /)));
-      const [older, later] = (await w.client.list()).sort((x, y) => x.createdAt.localeCompare(y.createdAt) || x.id.localeCompare(y.id));
-      expect(later).toBeDefined();
+      expect(await w.client.list()).toEqual([]);
       await Promise.all(runs.map(({ resume }) => writeFile(resume, "")));
       const [a, b] = await Promise.all(runs.map(({ run }) => run.done));
       expect(a.code, a.stderr).toBe(0);
       expect(b.code, b.stderr).toBe(0);
-      expect((await w.client.list()).map((x) => x.id)).toEqual([older.id]);
       const [winner, loser] = result(a).action === "created" ? [a, b] : [b, a];
-      expect(result(winner)).toMatchObject({ action: "created", id: older.id });
-      expect(result(loser)).toMatchObject({ id: older.id, sealedSecretPath: null });
-      expect(loser.stderr).toContain(`deleted this run's ${later.id}, whose secret was never sealed`);
+      const live = await w.client.list();
+      expect(live.map((x) => x.id)).toEqual([result(winner).id]);
+      expect(result(winner)).toMatchObject({ action: "created" });
+      expect(result(loser)).toMatchObject({ id: result(winner).id, sealedSecretPath: null });
+      expect(loser.stderr).toMatch(/another run created this webhook at the same time .*: deleted this run's \w+, whose secret was never sealed/);
       expectSignsLastDelivery(receiver, w.spec("both").url, ageDecrypt(result(winner).sealedSecretPath!, alice.identityFile));
     } finally {
       await w.close();
@@ -276,6 +312,27 @@ describe("a pending marker that is not its create's own", () => {
       expect((await runCli(["delete", "--stack", "prod", "--key", "crm"], w.env())).code).toBe(0);
       expect(writes((await requestsOf(control, w.apiKey)).slice(before)).filter((r) => r.path.includes(copy.id))).toEqual([]);
       expect((await w.client.list()).map((x) => x.id)).toEqual([copy.id]);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe("a pending marker written long before its webhook was created", () => {
+  test("was copied there by hand (a create's webhook exists within 60 s of its start): apply names it as in the way and never deletes it, nor does delete", async () => {
+    const w = await workspace();
+    try {
+      const spec = w.spec("crm");
+      const started = Date.now() - 5 * 60_000;
+      const marker = { owner: { tool: "cdktf" as const, stack: "prod", key: "crm", instance: w.instance }, pending: makeCreateNonce(spec, started) };
+      const late = await w.client.create({ url: spec.url, events: spec.events, name: spec.name, description: withMarker("CRM sync", marker) });
+      const listed = JSON.parse((await runCli(["list", "--json"], w.env())).stdout) as { webhooks: { id: string; claim: string }[] };
+      expect(listed.webhooks).toEqual([expect.objectContaining({ id: late.id, claim: "copy" })]);
+      const apply = await w.apply(spec);
+      expect(apply.code).toBe(1);
+      expect(apply.stderr).toMatch(new RegExp(`${late.id} \\(name "crm", url ".*"\\) carries a copy of a marker that is not its own`));
+      expect((await runCli(["delete", "--stack", "prod", "--key", "crm"], w.env())).code).toBe(0);
+      expect((await w.client.list()).map((x) => x.id)).toEqual([late.id]);
     } finally {
       await w.close();
     }
@@ -337,6 +394,27 @@ describe("a create of another machine that never finishes", () => {
 });
 
 describe("adopt, on purpose", () => {
+  test("is refused for a webhook whose create is still at work (another instance's run, stopped before it confirms); that create then confirms it as its own", async () => {
+    const w = await workspace();
+    const resume = join(dir, `${w.instance}.adopt.resume`);
+    try {
+      const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], { ...w.env(), ...pauseAt("before PATCH /api/webhooks/", resume) });
+      await run.waitFor(/tuco-test-pause: /);
+      const [pending] = await w.client.list();
+      const other = freshInstance();
+      const adopt = await runCli(["adopt", "--id", pending.id, "--stack", "prod", "--key", "crm"], w.env(other));
+      expect(adopt.code).toBe(1);
+      expect(adopt.stderr).toContain(`Not adopting webhook ${pending.id} (name "crm"`);
+      expect(adopt.stderr).toContain("is still at work on it (it is not yet confirmed): let that run finish, or stop it, then adopt again");
+      await writeFile(resume, "");
+      const done = await run.done;
+      expect(done.code, done.stderr).toBe(0);
+      expect(readDescription((await w.client.get(pending.id)).description).marker).toMatchObject({ owner: { instance: w.instance }, id: pending.id });
+    } finally {
+      await w.close();
+    }
+  });
+
   test("is refused for a key that already owns a webhook, naming it: the next apply would delete one of the two", async () => {
     const w = await workspace();
     try {

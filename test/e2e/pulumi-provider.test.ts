@@ -110,7 +110,7 @@ describe("the Webhook provider through the real dynamic-provider host", () => {
     const patches = calls.filter((r) => r.method === "PATCH");
     expect(patches).toHaveLength(1);
     // The description edited away the resource's marker: it is patched back, naming the webhook's own id.
-    expect(patches[0].body).toEqual({ url: ok.url, events: ["message.reply", "message.sent"], description: expect.stringMatching(new RegExp(`^CRM sync\n\n\\[tuco-webhooks pulumi=\\S+ resource=[0-9a-f]{16} id=${id}\\]$`)), isActive: true });
+    expect(patches[0].body).toEqual({ url: ok.url, events: ["message.reply", "message.sent"], description: expect.stringMatching(new RegExp(`^CRM sync\n\n\\[tuco-webhooks pulumi=\\S+ resource=[0-9a-f]{16} id=${id} sum=[0-9a-f]{8}\\]$`)), isActive: true });
     expect(calls.some((r) => r.method === "POST" && r.path.endsWith("/health-check"))).toBe(true);
 
     // refresh after the update is clean, and so is the next preview.
@@ -238,7 +238,7 @@ describe("the Webhook provider through the real dynamic-provider host", () => {
     expect(calls.filter((r) => r.method === "POST" && r.path === "/api/webhooks")).toEqual([]);
     // Patched to match, and marked as this resource's from now on.
     expect(calls.filter((r) => r.method === "PATCH").map((r) => r.body)).toEqual([
-      { url: ok.url, events: ["message.opened", "message.sent"], description: expect.stringMatching(new RegExp(`^\\[tuco-webhooks pulumi=\\S+ resource=[0-9a-f]{16} id=${existing.id}\\]$`)) },
+      { url: ok.url, events: ["message.opened", "message.sent"], description: expect.stringMatching(new RegExp(`^\\[tuco-webhooks pulumi=\\S+ resource=[0-9a-f]{16} id=${existing.id} sum=[0-9a-f]{8}\\]$`)) },
     ]);
     expect(await host.waitForStderr(new RegExp(`Adopted existing webhook ${existing.id}.*secret is unknown`))).toBeTruthy();
   });

@@ -39,7 +39,8 @@ Spec JSON:
    "adoptId": "<id>"}                                  (optional: take over this webhook)
 
 The webhook is found by its ownership marker in its description:
-[tuco-webhooks stack=<stack> key=<key> instance=<instance> id=<its own id>]. Found: only differing
+[tuco-webhooks stack=<stack> key=<key> instance=<instance> id=<its own id> sum=<checksum>]
+(an edited marker, whose checksum no longer matches, proves nothing). Found: only differing
 fields are patched. Not found: it is created with a marker that says "pending", its secret is
 sealed to seal.path (mode 0600, flushed to disk), the marker is confirmed, then it is
 health-checked; a failed health-check under "fail" deletes it and the sealed file again. A

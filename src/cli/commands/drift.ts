@@ -12,7 +12,7 @@ Usage: tuco-webhooks drift <cdktf.out/stacks/NAME | .../cdk.tf.json> [--instance
 
 Compares the webhooks a stack synthesized by cdktf or cdktn declares (TucoWebhook constructs) with the live
 webhooks its instance owns: those whose ownership marker names the stack, the key, the instance
-and the webhook's own id ([tuco-webhooks stack=S key=K instance=I id=ID]). Terraform's own plan
+and the webhook's own id ([tuco-webhooks stack=S key=K instance=I id=ID sum=C]). Terraform's own plan
 cannot see changes made outside Terraform to these webhooks: run this in the pipeline, once per
 stack (given cdktf.out or cdktf.out/stacks, it names the stacks there and exits 1).
 
