@@ -8,6 +8,8 @@ import { TucoConfigError, TucoCreateOutcomeUnknownError, TucoNotFoundError, Tuco
 import { backoffDelayMs, retryPolicy, type RetryPolicy } from "./retry";
 import { LostCreateError, Transport, type RetryInfo } from "./transport";
 import { DEFAULT_API_URL, type CreateWebhookInput, type CreatedWebhook, type HealthCheckResult, type UpdateWebhookInput, type Webhook } from "./types";
+import { showId } from "../private/text";
+import { isWebhookIdShaped } from "../private/webhook-id";
 
 export type { RetryInfo } from "./transport";
 
@@ -98,7 +100,7 @@ export class TucoClient {
     const path = webhookPath(id);
     const body = (await this.#transport.call("GET", path)) as Partial<Webhook> | null;
     // A 200 from something in between (a proxy's HTML page, a login form) must not pass for a webhook.
-    if (!body || typeof body !== "object" || typeof body.id !== "string" || typeof body.url !== "string" || !Array.isArray(body.events)) {
+    if (!body || typeof body !== "object" || typeof body.id !== "string" || !isWebhookIdShaped(body.id) || typeof body.url !== "string" || !Array.isArray(body.events)) {
       throw unexpectedAnswer("GET", path, 200, body, "no webhook (id, url, events)");
     }
     return body as Webhook;
@@ -127,7 +129,7 @@ export class TucoClient {
       const startedAt = Date.now();
       try {
         const body = (await this.#transport.call("POST", path, input, { create: true })) as Partial<CreatedWebhook> | null;
-        if (!body || typeof body.id !== "string" || body.id === "" || typeof body.secret !== "string" || body.secret === "") {
+        if (!body || typeof body.id !== "string" || !isWebhookIdShaped(body.id) || typeof body.secret !== "string" || body.secret === "") {
           // Tuco made the webhook, but its answer is unusable: settled like a lost answer, by listing.
           // The body may hold the secret: it never goes into an error.
           throw new LostCreateError("its 201 answer had no usable id and secret", unexpectedAnswer("POST", path, 201, "(withheld)", "no usable id and secret in the answer"), true);
@@ -139,8 +141,8 @@ export class TucoClient {
         const made = (await this.list()).find(isThisCreate);
         if (made) {
           throw new TucoCreateOutcomeUnknownError(
-            `Creating webhook ${JSON.stringify(input.name)} reached Tuco but ${err.reason}. Tuco created it as ${made.id}, ` +
-              `but its one-time signing secret never arrived and cannot be retrieved: delete webhook ${made.id} and create it again.`,
+            `Creating webhook ${JSON.stringify(input.name)} reached Tuco but ${err.reason}. Tuco created it as ${showId(made.id)}, ` +
+              `but its one-time signing secret never arrived and cannot be retrieved: delete webhook ${showId(made.id)} and create it again.`,
             made,
             { cause: err.cause, reason: err.reason },
           );

@@ -9,12 +9,13 @@
  */
 import { createHash } from "node:crypto";
 import { TucoError } from "../api/errors";
+import type { Webhook } from "../api/types";
 import { quoteUntrusted, showId, showValue } from "../private/text";
 import { excludeMemoryFromCoreDumps } from "../secrets/core-dumps";
 import { diffWebhook } from "../webhook/diff";
 import { DEFAULT_HEALTH_CHECK_POLICY, HEALTH_CHECK_POLICIES, HealthCheckFailedError, SKIPPED_HEALTH_CHECK, checkHealthCheckPolicy, runHealthCheck, type HealthCheckPolicy } from "../webhook/health";
 import { PartialCreateError, createWebhook, deleteStoppedCreate, deleteWebhook, reconcileWebhook } from "../webhook/lifecycle";
-import { describeOwner, formatMarker, isPulumiOwner, makeCreateNonce, readDescription, readOwners, withMarker, type Marker, type OwnedWebhook, type PulumiOwner } from "../webhook/ownership";
+import { describeOwner, formatMarker, isPulumiOwner, makeCreateNonce, readDescription, readOwners, withMarker, type Marker, type MarkerOwner, type OwnedWebhook, type PulumiOwner } from "../webhook/ownership";
 import { invalid, valid, type Checked } from "../webhook/problems";
 import { checkWebhookId, parseWebhookSpec, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../webhook/spec";
 import { PENDING_LEASE_MS, createStillRunning } from "../webhook/stack-webhooks";
@@ -208,7 +209,7 @@ async function checkConfirmAndRead(outputs: WebhookOutputs, spec: WebhookSpec | 
   } catch (err) {
     if (!(err instanceof HealthCheckFailedError)) {
       const why = err instanceof Error ? err.message : String(err);
-      throw partial(`Webhook ${id} was ${verb}, but checking it failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`, outputs);
+      throw partial(`Webhook ${showId(id)} was ${verb}, but checking it failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`, outputs);
     }
     failed = err;
     outcome = err.outcome;
@@ -218,12 +219,12 @@ async function checkConfirmAndRead(outputs: WebhookOutputs, spec: WebhookSpec | 
     if (spec) await api().update(id, { description: ownedSpec(spec, outputs.owner, id).description ?? "" });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw partial(`Webhook ${id} was ${verb}, but marking it as this resource's failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` marks it.`, { ...outputs, lastHealthCheck: outcome });
+    throw partial(`Webhook ${showId(id)} was ${verb}, but marking it as this resource's failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` marks it.`, { ...outputs, lastHealthCheck: outcome });
   }
   const read = await withLiveValues({ ...outputs, lastHealthCheck: outcome }).catch((err: unknown) => {
     if (failed) return { ...outputs, lastHealthCheck: outcome };
     const why = err instanceof Error ? err.message : String(err);
-    throw partial(`Webhook ${id} was ${verb}, but reading it back failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` reads it again.`, { ...outputs, lastHealthCheck: outcome });
+    throw partial(`Webhook ${showId(id)} was ${verb}, but reading it back failed: ${why} The webhook is kept in the stack's state (with its secret); the next \`pulumi up\` reads it again.`, { ...outputs, lastHealthCheck: outcome });
   });
   if (failed) throw partial(`${failed.message} The webhook was ${verb} and is kept in the stack's state (with its secret); the next \`pulumi up\` checks it again.`, read);
   return read;
@@ -314,13 +315,12 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
   const owner = ownerOf(news);
   const live = await api().tryGet(id);
   if (!live) {
-    throw new WebhookMissingError(`Webhook ${id} no longer exists in Tuco (deleted outside Pulumi). Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`);
+    throw new WebhookMissingError(`Webhook ${showId(id)} no longer exists in Tuco (deleted outside Pulumi). Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`);
   }
-  const [found] = readOwners([live]);
-  const taken = found.claim === "owned" && !isPulumiOwner(found.marker?.owner, ownerOf(olds)) && !isPulumiOwner(found.marker?.owner, owner) ? found.marker!.owner : undefined;
+  const taken = takenOver(live, ownerOf(olds), owner);
   if (taken) {
     throw new WebhookMissingError(
-      `Webhook ${id} is now managed by ${describeOwner(taken)}, not by this resource: not changing it. Remove it from this stack (pulumi state delete <urn>), or remove that marker from its description in the Tuco app.`,
+      `Webhook ${showId(id)} is now managed by ${describeOwner(taken)}, not by this resource: not changing it. Remove it from this stack (pulumi state delete <urn>), or remove that marker from its description in the Tuco app.`,
     );
   }
   const { webhook } = await reconcileWebhook(api(), ownedSpec(spec, owner, id), live);
@@ -334,7 +334,28 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
   return { outs: await checkConfirmAndRead(outputs, undefined, news.__provider, "updated") };
 }
 
-/** Deletes the webhook; one that is already gone counts as deleted. */
-export async function remove(id: string, _props?: Props): Promise<void> {
+/**
+ * Whom a live webhook now provably belongs to when that is not this resource (neither under its
+ * old nor its new identity): a CDKTF stack or another Pulumi resource took it over. Undefined when
+ * it is still this resource's, or nobody's provably (its marker removed, edited or copied).
+ */
+function takenOver(live: Webhook, ...ours: PulumiOwner[]): MarkerOwner | undefined {
+  const [found] = readOwners([live]);
+  if (found.claim !== "owned" || ours.some((o) => isPulumiOwner(found.marker?.owner, o))) return undefined;
+  return found.marker!.owner;
+}
+
+/**
+ * Deletes the webhook; one that is already gone counts as deleted. One that another tool or
+ * resource has since taken over is left to it: the resource leaves the state, the webhook stays.
+ */
+export async function remove(id: string, props: Props = {}): Promise<void> {
+  const live = await api().tryGet(id);
+  if (!live) return;
+  const taken = takenOver(live, ownerOf(props));
+  if (taken) {
+    warn(`Not deleting webhook ${showId(id)} (${quoteUntrusted(live.url)}): it is now managed by ${describeOwner(taken)}, not by this resource. It leaves this stack's state and stays in Tuco.`);
+    return;
+  }
   await deleteWebhook(api(), id);
 }

@@ -217,6 +217,20 @@ describe("TucoClient: each error class", () => {
     expect((await client.healthCheck(id)).success).toBe(true);
   });
 
+  it("never takes an id that is not one (terminal escapes) from an answer: a create is settled like a lost answer, a get fails", async () => {
+    const evil = "abc\u001b]0;pwned\u0007\u001b[2J";
+    const input = { url: receiver.url, events: ["message.sent"], name: "hostile-id" };
+    // A 201 that made nothing, with a hostile id: nothing was created, so the create is tried again.
+    await control.addFault({ kind: "status", status: 201, method: "POST", path: "/api/webhooks", body: { id: evil, secret: "whsec_x", ...input, description: null, createdAt: new Date().toISOString() } });
+    const created = await client.create(input);
+    expect(created.id).toMatch(/^[0-9a-f]{24}$/);
+    expect(retries.map((r) => r.reason)).toEqual([expect.stringContaining("no usable id and secret")]);
+    await control.addFault({ kind: "status", status: 200, method: "GET", path: `/api/webhooks/${created.id}`, body: { ...(await client.get(created.id)), id: evil } });
+    const read = await rejection(client.get(created.id));
+    expect(read).toBeInstanceOf(TucoUnexpectedResponseError);
+    expect(read.message).not.toMatch(/[\u0000-\u001f\u007f]/);
+  });
+
   it("fails with a connection error when nothing listens", async () => {
     const closed = await startEmulator({ port: 0 });
     await closed.close();

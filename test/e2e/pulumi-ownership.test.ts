@@ -206,6 +206,26 @@ describe("Pulumi and CDKTF never take each other's webhooks", () => {
     }
   });
 
+  it.each([
+    ["a CDKTF stack", { tool: "cdktf" as const, stack: "prod", key: "crm", instance: "i-9" }, /stack prod key crm of stack instance i-9/],
+    ["another Pulumi resource", { tool: "pulumi" as const, pulumi: "other/prod", resource: "0123456789abcdef" }, /other\/prod/],
+  ])("a destroy leaves a webhook %s took over to it, saying so; one still its own is deleted", async (_who, theirs, named) => {
+    const h = await host();
+    try {
+      const taken = await checkAndCreate(h, "taken", inputsOf("taken"));
+      const kept = await checkAndCreate(h, "kept", inputsOf("kept", { url: `${receiver.url}/kept` }));
+      const description = withMarker("theirs now", { owner: theirs, id: taken.id });
+      await api.update(taken.id, { description });
+      await h.delete(taken.id, urnOf(WEBHOOK_TYPE, "taken"), taken.properties);
+      expect(await h.waitForStderr(new RegExp(`Not deleting webhook ${taken.id} \\([^)]*\\): it is now managed by [^\n]*`))).toMatch(named);
+      expect((await api.get(taken.id)).description).toBe(description);
+      await h.delete(kept.id, urnOf(WEBHOOK_TYPE, "kept"), kept.properties);
+      expect(await api.tryGet(kept.id)).toBeUndefined();
+    } finally {
+      await h.close();
+    }
+  });
+
   it("an update of a webhook another tool took over is refused, not fought over", async () => {
     const h = await host();
     try {
