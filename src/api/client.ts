@@ -41,7 +41,15 @@ export interface CreateOptions {
    * @default - a webhook created since just before the request with exactly the request's fields
    */
   readonly isThisCreate?: (webhook: Webhook) => boolean;
+  /**
+   * Called when an attempt got no answer, the list did not show what it made, and the create was
+   * tried again: Tuco may still complete that attempt, after the create returned (see `lateCreateWaitMs`).
+   */
+  readonly onUnansweredAttempt?: () => void;
 }
+
+/** The longest a create that retried after an unanswered attempt waits for that attempt's webhook to show, in ms. */
+const LATE_CREATE_WAIT_MAX_MS = 5_000;
 
 /**
  * The Tuco webhook REST API over one keep-alive connection pool.
@@ -59,6 +67,7 @@ export class TucoClient {
   readonly #transport: Transport;
   readonly #retry: RetryPolicy;
   readonly #healthCheckTimeoutMs: number;
+  readonly #timeoutMs: number;
 
   constructor(options: TucoClientOptions) {
     const settings = options.settingNames ?? ENV_SETTING_NAMES;
@@ -68,6 +77,7 @@ export class TucoClient {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.apiUrl = base.url;
     this.#retry = retryPolicy(options.retry);
+    this.#timeoutMs = timeoutMs;
     this.#healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? timeoutMs + HEALTH_CHECK_ENDPOINT_WAIT_MS;
     this.#transport = new Transport({
       origin: base.origin,
@@ -86,6 +96,14 @@ export class TucoClient {
   static fromEnv(options: Partial<TucoClientOptions> = {}, env: NodeJS.ProcessEnv = process.env): TucoClient {
     const config = resolveApiConfig({ apiUrl: options.apiUrl, apiKey: options.apiKey, timeoutMs: options.timeoutMs }, env, options.settingNames);
     return new TucoClient({ ...options, ...config });
+  }
+
+  /**
+   * How long to wait, after a create that was tried again because an attempt got no answer, before
+   * listing for a webhook that attempt may still have made: one request timeout, at most 5 s.
+   */
+  get lateCreateWaitMs(): number {
+    return Math.min(this.#timeoutMs, LATE_CREATE_WAIT_MAX_MS);
   }
 
   /** Every webhook of the key's workspace, newest first. */
@@ -154,6 +172,7 @@ export class TucoClient {
             `${cause.message.replace(/\. Try again later\.$/, "")}; Tuco did not create webhook ${JSON.stringify(input.name)} (checked by listing the workspace). Nothing was lost: apply again later.`,
           );
         }
+        if (attempt < this.#retry.retries) options.onUnansweredAttempt?.();
         if (attempt >= this.#retry.retries) {
           throw new TucoCreateOutcomeUnknownError(
             `Creating webhook ${JSON.stringify(input.name)} failed ${attempt + 1} times (last: ${err.reason}); Tuco did not create it (checked by listing the workspace). Nothing was lost: apply again later.`,

@@ -8,13 +8,14 @@
 import { rm } from "node:fs/promises";
 import type { TucoClient } from "../api/client";
 import { TucoNotFoundError } from "../api/errors";
+import type { Webhook } from "../api/types";
 import { showId } from "../private/text";
 import { writeSealedFile } from "../secrets/file";
 import { sealSecret } from "../secrets/seal";
 import { WebhookApplyError, type ApplyResult } from "./apply-result";
 import type { WebhookDeclaration } from "./declaration";
 import { HealthCheckFailedError, reportHealthCheck, type HealthCheckOutcome } from "./health";
-import { createWebhook, deleteWebhook, type Log } from "./lifecycle";
+import { createWebhook, deleteTwinsOfCreate, deleteWebhook, type Log } from "./lifecycle";
 import { confirmedMarker, hostTag, makeCreateNonce, oldestFirst, readDescription, readOwners, withMarker, type Marker, type StackOwner } from "./ownership";
 import { PENDING_LEASE_MS, createStillRunning, keyWebhooks } from "./stack-webhooks";
 
@@ -27,8 +28,9 @@ export async function createSealConfirm(client: TucoClient, declaration: Webhook
   // The marker's time is Tuco's (the apply listed first), so it matches createdAt whatever this machine's clock says.
   const nonce = makeCreateNonce(spec, client.serverNow());
   const pending: Marker = { owner: { tool: "cdktf", ...owner }, pending: nonce };
+  const isThisCreate = (w: Webhook) => readDescription(w.description).marker?.pending === nonce;
   const { webhook, secret } = await createWebhook(client, { ...spec, description: withMarker(spec.description, pending) }, log, {
-    isThisCreate: (w) => readDescription(w.description).marker?.pending === nonce,
+    isThisCreate,
     pause: false, // isActive: false goes with the confirming PATCH
   });
   onSecret(secret);
@@ -36,7 +38,10 @@ export async function createSealConfirm(client: TucoClient, declaration: Webhook
   log(`created webhook ${showId(id)} (${JSON.stringify(spec.name)}), not yet confirmed: its secret is being sealed`);
 
   // Two creates of one key at once: the older one wins, on every machine alike (by createdAt, then id).
-  const after = readOwners(await client.list());
+  // A webhook of this very create besides this one (an unanswered attempt) is no other run's: it goes.
+  const listed = await client.list();
+  const twins = await deleteTwinsOfCreate(client, listed, spec, id, isThisCreate, log);
+  const after = readOwners(listed.filter((w) => !twins.includes(w.id)));
   let mine = after.find((w) => w.webhook.id === id);
   if (!mine) {
     // Not in the list: deleted by another run, or a list that does not show it yet.

@@ -5,6 +5,8 @@
 import type { TucoClient } from "../api/client";
 import { TucoCreateOutcomeUnknownError, TucoError, TucoNotFoundError } from "../api/errors";
 import type { Webhook } from "../api/types";
+import { sleep } from "../private/process";
+import { showId } from "../private/text";
 import { diffWebhook, type WebhookDiff } from "./diff";
 import { readOwners, type OwnedWebhook } from "./ownership";
 import type { WebhookSpec } from "./spec";
@@ -45,6 +47,30 @@ export interface CreateWebhookOptions {
 }
 
 /**
+ * After a create that was tried again because an attempt got no answer: that attempt may still
+ * have made a webhook, shown only once Tuco is done with it. Waits a moment, then deletes every
+ * webhook of this very create but the one kept: nobody holds their secret. One that shows up later
+ * still carries this create's pending marker, and the next run deletes it as a stopped create.
+ */
+async function deleteLateTwins(client: TucoClient, spec: WebhookSpec, kept: string, isThisCreate: (w: Webhook) => boolean, log: Log): Promise<void> {
+  await sleep(client.lateCreateWaitMs);
+  await deleteTwinsOfCreate(client, await client.list(), spec, kept, isThisCreate, log);
+}
+
+/**
+ * Deletes, among `webhooks` (a list read after the create), the ones this very create made besides
+ * `kept` (attempts that got no answer); returns their ids.
+ */
+export async function deleteTwinsOfCreate(client: TucoClient, webhooks: readonly Webhook[], spec: WebhookSpec, kept: string, isThisCreate: (w: Webhook) => boolean, log: Log): Promise<string[]> {
+  const twins = webhooks.filter((w) => w.id !== kept && isThisCreate(w));
+  for (const twin of twins) {
+    await deleteWebhook(client, twin.id);
+    log(`Creating webhook ${JSON.stringify(spec.name)}: an earlier attempt that got no answer made webhook ${showId(twin.id)} after all; nobody holds its secret: deleted it, kept ${showId(kept)}.`);
+  }
+  return twins.map((w) => w.id);
+}
+
+/**
  * Creates the webhook a spec declares and returns it with its one-time secret.
  * The API always creates webhooks active, so `isActive: false` costs a PATCH.
  * When a create's answer was lost but Tuco made the webhook, its secret can never be
@@ -53,7 +79,8 @@ export interface CreateWebhookOptions {
  */
 export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: Log = () => {}, options: CreateWebhookOptions = {}): Promise<CreatedWebhookState> {
   const input = { url: spec.url, events: spec.events, name: spec.name, ...(spec.description !== null ? { description: spec.description } : {}) };
-  const createOptions = options.isThisCreate ? { isThisCreate: options.isThisCreate } : {};
+  let unanswered = false;
+  const createOptions = options.isThisCreate ? { isThisCreate: options.isThisCreate, onUnansweredAttempt: () => (unanswered = true) } : {};
   let created;
   try {
     created = await client.create(input, createOptions);
@@ -82,6 +109,7 @@ export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: 
       );
     }
   }
+  if (unanswered && options.isThisCreate) await deleteLateTwins(client, spec, created.id, options.isThisCreate, log);
   const now = created.createdAt;
   const webhook: Webhook = {
     id: created.id,

@@ -495,6 +495,26 @@ describe("delete --id", () => {
   });
 });
 
+describe("a create Tuco completes after the CLI gave up waiting for it", () => {
+  test("the attempt that got no answer made a webhook after all, once the retry had made another: the one with no known secret is deleted, and the run says so", async () => {
+    const w = await workspace();
+    try {
+      // Tuco answers the first POST 1.6 s late, after the CLI's 1 s timeout, its list (empty) and its retry.
+      await control.addFault({ kind: "latency", latencyMs: 1600, method: "POST", path: "/api/webhooks", times: 1 });
+      const run = await runCli(["apply", "--spec", JSON.stringify(w.spec("slow")), "--json"], { ...w.env(), TUCO_TIMEOUT_MS: "1000" });
+      await control.clearFaults();
+      expect(run.code, run.stderr).toBe(0);
+      const kept = result(run).id;
+      expect(run.stderr).toMatch(new RegExp(`an earlier attempt that got no answer made webhook (\\w+) after all; nobody holds its secret: deleted it, kept ${kept}`));
+      expect((await w.client.list()).map((x) => x.id)).toEqual([kept]);
+      await w.client.healthCheck(kept);
+      expectSignsLastDelivery(receiver, w.spec("slow").url, ageDecrypt(result(run).sealedSecretPath!, alice.identityFile));
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe("a create whose answer is lost twice", () => {
   test("deletes both webhooks Tuco made, leaves nothing, and says so", async () => {
     const w = await workspace();
