@@ -187,7 +187,8 @@ async function settleEarlierCreates(owner: PulumiOwner): Promise<void> {
     } else if (w.claim === "owned") {
       warn(
         `Webhook ${showId(w.webhook.id)} (${quoteUntrusted(w.webhook.url)}) also carries this resource's marker. If this create replaces it, Pulumi deletes it next. ` +
-          `If not (an \`up\` stopped after creating it), the stack's state does not hold it and its secret is lost: delete it with \`tuco-webhooks delete --id ${showId(w.webhook.id)} --force\`.`,
+          `If not, either an \`up\` of this stack stopped after creating it (the state does not hold it and its secret is lost: delete it with \`tuco-webhooks delete --id ${showId(w.webhook.id)} --force\`), ` +
+          `or another Pulumi state with the same project, stack and resource name manages it (another backend or organization, one Tuco workspace): then leave it, and rename one of the two stacks.`,
       );
     }
   }
@@ -289,6 +290,13 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Webhook
     outputs = toOutputs(created.webhook, { secret: created.secret, healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK, owner });
   }
   outputs = await checkConfirmAndRead(outputs, adoptId ? undefined : spec, inputs.__provider, adoptId ? "adopted" : "created");
+  if (adoptId !== null && outputs.ownerMarker !== formatMarker(confirmedMarker(owner, outputs.webhookId))) {
+    // Two adopters of one webhook at once (resources of one `up` run in parallel): the last PATCH won, and it was not this one.
+    const now = readDescription(outputs.ownerMarker || null).marker?.owner;
+    throw new WebhookMissingError(
+      `adoptId ${JSON.stringify(adoptId)}: webhook ${showId(outputs.webhookId)} was taken over by ${now ? describeOwner(now) : "someone else"} while this resource adopted it: not adopting it. Give each webhook to one resource, then run \`pulumi up\` again.`,
+    );
+  }
   return { id: outputs.webhookId, outs: outputs };
 }
 

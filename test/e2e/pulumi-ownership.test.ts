@@ -243,6 +243,22 @@ describe("Pulumi and CDKTF never take each other's webhooks", () => {
     }
   });
 
+  it("two resources adopting one webhook at once (as one `up` runs them): exactly one gets it, the other fails naming it", async () => {
+    const h = await host();
+    try {
+      const { id } = await api.create({ url: `${receiver.url}/same`, events: ["message.sent"], name: "same-name" });
+      const results = await Promise.allSettled(["adopter-a", "adopter-b"].map((n) => checkAndCreate(h, n, inputsOf(n, { adoptId: id }))));
+      const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+      expect(won).toHaveLength(1);
+      const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      expect(String(lost.reason)).toMatch(new RegExp(`adoptId "${id}": (webhook ${id} was taken over by .* while this resource adopted it|not adopting webhook ${id})`));
+      const winner = inputsOf(["adopter-a", "adopter-b"][won[0]]).owner as { resource: string };
+      expect(readDescription((await api.get(id)).description).marker).toMatchObject({ owner: { tool: "pulumi", resource: winner.resource }, id });
+    } finally {
+      await h.close();
+    }
+  });
+
   it("an update of a webhook another tool took over is refused, not fought over", async () => {
     const h = await host();
     try {
