@@ -6,6 +6,7 @@
  */
 import { TucoConfigError } from "./errors";
 import { DEFAULT_API_URL } from "./types";
+import { redactUrlCredentials } from "../private/url";
 
 /** Time to wait for an answer to one request unless the timeout setting says otherwise, in ms. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -95,7 +96,7 @@ export function checkApiUrl(value: string, names: ApiSettingNames = ENV_SETTING_
   try {
     url = new URL(raw);
   } catch {
-    throw new TucoConfigError(`${names.apiUrl} ${JSON.stringify(raw)} is not a URL: use e.g. https://app.tuco.ai or the emulator's http://127.0.0.1:PORT.`);
+    throw new TucoConfigError(`${names.apiUrl} ${JSON.stringify(redactUrlCredentials(raw))} is not a URL: use e.g. https://app.tuco.ai or the emulator's http://127.0.0.1:PORT.`);
   }
   if (url.username !== "" || url.password !== "") {
     throw new TucoConfigError(`${names.apiUrl} ${url.protocol}//***@${url.host} carries credentials (user:password@), which are not repeated here and never sent: remove them; the API key goes in ${names.apiKey}.`);
@@ -119,5 +120,9 @@ export function checkApiUrl(value: string, names: ApiSettingNames = ENV_SETTING_
 /** Throws the missing-key `TucoConfigError` unless `apiKey` is a non-empty string. */
 export function checkApiKey(apiKey: unknown, names: ApiSettingNames = ENV_SETTING_NAMES): string {
   if (typeof apiKey !== "string" || apiKey === "") throw missingKey(names);
+  // It goes into a header: a space, a newline or another control character there fails every request, far from its cause.
+  if (/[\s\u0000-\u001f\u007f]/.test(apiKey) || !/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new TucoConfigError(`${names.apiKey} holds whitespace, a control character or a non-ASCII character (not repeated here), which no API key has: set it to the key alone, e.g. tuco_sk_..., without a trailing newline.`);
+  }
   return apiKey;
 }

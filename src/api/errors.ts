@@ -195,7 +195,7 @@ export function apiErrorFor(ctx: ApiErrorContext, status: number, body: unknown,
     case status === 401:
       return new TucoAuthError(details, `${where} failed (401${said}): the API key is missing, wrong or revoked. Set ${ctx.settings.apiKey} to a valid workspace key (tuco_sk_...).`);
     case status === 402:
-      return new TucoReadOnlyError(details, `${where} failed (402${said}): the workspace is read-only (subscription ${String((body as { reason?: unknown } | null)?.reason ?? "past_due")}). Settle billing in app.tuco.ai, then apply again.`);
+      return new TucoReadOnlyError(details, `${where} failed (402${said}): the workspace is read-only (subscription ${plainUntrusted(String((body as { reason?: unknown } | null)?.reason ?? "past_due"))}). Settle billing in app.tuco.ai, then apply again.`);
     case status === 404:
       return new TucoNotFoundError(details, `${where} failed (404${said}): no such webhook in this API key's workspace.`);
     case status === 429: {

@@ -9,6 +9,7 @@ import { loadUndici } from "./undici";
 import type { ApiSettingNames } from "./config";
 import { TucoConnectionError, TucoTimeoutError, apiErrorFor, reasonPhrase, type TucoError } from "./errors";
 import { backoffDelayMs, parseRetryAfter, rateLimitDelayMs, type RetryPolicy } from "./retry";
+import { plainUntrusted } from "../private/text";
 
 /** What `onRetry` is told. */
 export interface RetryInfo {
@@ -74,8 +75,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const errorCode = (err: unknown): string => (err as { code?: string })?.code ?? "";
 
 /** Why a request is retried, in a few words, for `onRetry`. */
+/** An answer's status and the API's own words, never a control or direction character of them. */
 function statusReason(status: number, apiMessage: string): string {
-  return `answered ${status} ${apiMessage || reasonPhrase(status)}`.trimEnd();
+  return `answered ${status} ${apiMessage ? plainUntrusted(apiMessage) : reasonPhrase(status)}`.trimEnd();
 }
 
 function transportReason(err: unknown, timeoutMs: number): string {
@@ -186,6 +188,8 @@ export class Transport {
       if (opts.create && status >= 500) throw new LostCreateError(`it ${statusReason(status, error.apiMessage)}`, error, RETRYABLE_STATUS.has(status));
       if (RETRYABLE_STATUS.has(status) && retried < retry.retries && !tooLong) {
         retried++;
+        // A gateway's 502/504 may come after Tuco acted: a DELETE retried after it may find the webhook gone.
+        previousNoAnswer = previousNoAnswer || status === 502 || status === 504;
         await this.wait(method, path, retried + rateLimited, backoffDelayMs(retry, retried, retryAfterMs), statusReason(status, error.apiMessage));
         continue;
       }

@@ -6,8 +6,14 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === "localhost" || host.endsWith(".localhost") || /^127(\.\d{1,3}){3}$/.test(host) || host === "[::1]";
 }
 
-/** A URL with any `user:password@` part replaced by `***@`, so an error message never shows credentials. */
+/**
+ * A URL with any `user:password@` part replaced by `***@`, so an error message never shows
+ * credentials: also behind leading whitespace, and after backslashes, which URL parsing reads
+ * as slashes. Text that is no URL at all but holds an "@" before its path is redacted the same way.
+ */
 export function redactUrlCredentials(url: string): string {
   // Greedy up to the LAST "@" of the authority, as URL parsing splits it: a password may hold "@".
-  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*)[^/?#\\]*@/, "$1***@");
+  const scheme = /^(\s*[A-Za-z][A-Za-z0-9+.-]*:[\\/]*)[^/?#\\]*@/;
+  if (scheme.test(url)) return url.replace(scheme, "$1***@");
+  return url.replace(/^(\s*)[^/?#\\]*@/, "$1***@");
 }

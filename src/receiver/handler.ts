@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../api/types";
+import { SIGNATURE_HEADER } from "../api/types";
 import { checkTucoSignature, type SignatureFailure } from "./signature";
 
 /** A delivery whose signature checked out. */
 export interface VerifiedDelivery {
-  /** `X-Tuco-Event`. */
+  /** The signed body's `event` ("" when it has none). The `X-Tuco-Event` header is not signed, so it is never taken. */
   readonly event: string;
-  /** `X-Tuco-Timestamp`. */
+  /** The signed body's `timestamp` ("" when it has none); the unsigned `X-Tuco-Timestamp` header is never taken. */
   readonly timestamp: string;
   /** The parsed JSON body. */
   readonly payload: Record<string, unknown>;
@@ -32,7 +32,9 @@ export interface TucoWebhookHandlerOptions {
 /**
  * A `node:http` request listener for a Tuco webhook endpoint: it reads the raw body, checks
  * `X-Tuco-Signature` against the secret(s) in constant time, and answers 401 on a bad or
- * missing signature, 400 on bad JSON, 413 past `maxBodyBytes`, 200 once `onDelivery` resolved.
+ * missing signature, 400 on a body that is not a JSON object, 413 past `maxBodyBytes` (at once,
+ * from `Content-Length` or as soon as the body passes it, then closing the connection), 200 once
+ * `onDelivery` resolved.
  */
 export function tucoWebhookHandler(options: TucoWebhookHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = options.maxBodyBytes ?? 1024 * 1024;
@@ -56,16 +58,25 @@ export function tucoWebhookHandler(options: TucoWebhookHandlerOptions): (req: In
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
+    // Refused as soon as it is known, not after reading it all: the connection closes after the answer.
+    const refuseTooLarge = () => {
+      if (tooLarge) return;
+      tooLarge = true;
+      chunks.length = 0;
+      rejected("too-large", req);
+      res.writeHead(413, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+      res.end("payload too large", () => req.destroy());
+    };
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limit) return refuseTooLarge();
     req.on("data", (chunk: Buffer) => {
+      if (tooLarge) return;
       size += chunk.length;
-      if (size > limit) tooLarge = true;
+      if (size > limit) refuseTooLarge();
       else chunks.push(chunk);
     });
     req.on("end", () => {
-      if (tooLarge) {
-        rejected("too-large", req);
-        return reply(res, 413, "payload too large");
-      }
+      if (tooLarge) return;
       const rawBody = Buffer.concat(chunks);
       const header = req.headers[SIGNATURE_HEADER];
       let failure: SignatureFailure = "missing-secret";
@@ -78,16 +89,21 @@ export function tucoWebhookHandler(options: TucoWebhookHandlerOptions): (req: In
         rejected(failure, req);
         return reply(res, 401, "invalid signature");
       }
-      let payload: Record<string, unknown>;
+      let parsed: unknown;
       try {
-        payload = JSON.parse(rawBody.toString("utf8")) as Record<string, unknown>;
+        parsed = JSON.parse(rawBody.toString("utf8"));
       } catch {
-        rejected("bad-json", req);
-        return reply(res, 400, "invalid JSON");
+        parsed = undefined;
       }
+      // Every Tuco body is a JSON object; a signed null, array or number is not a delivery.
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        rejected("bad-json", req);
+        return reply(res, 400, "invalid JSON: not an object");
+      }
+      const payload = parsed as Record<string, unknown>;
       const delivery: VerifiedDelivery = {
-        event: String(req.headers[EVENT_HEADER] ?? payload.event ?? ""),
-        timestamp: String(req.headers[TIMESTAMP_HEADER] ?? payload.timestamp ?? ""),
+        event: typeof payload.event === "string" ? payload.event : "",
+        timestamp: typeof payload.timestamp === "string" ? payload.timestamp : "",
         payload,
         rawBody,
       };
