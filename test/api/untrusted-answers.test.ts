@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { TucoClient, type RetryInfo } from "../../src/api/client";
 import { TucoCreateOutcomeUnknownError, TucoReadOnlyError } from "../../src/api/errors";
 import { EmulatorControl, startEmulator, type RunningEmulator } from "../../src/emulator";
+import * as runtime from "../../src/pulumi/provider-runtime";
 
 const KEY = "tuco_sk_untrusted_answers";
 // An OSC 8 hyperlink, a screen clear, a forged second line and a right-to-left override.
@@ -58,9 +59,8 @@ describe("API text in messages", () => {
 
 describe("API text in the Pulumi provider's warnings", () => {
   it("a lost create (503 after commit): the warning the engine shows has the API message escaped", async () => {
-    const runtime = await import("../../src/pulumi/provider-runtime");
     const warnings: string[] = [];
-    const previous = runtime.setWarn((m) => void warnings.push(m));
+    const previous = runtime.setWarn((m: string) => void warnings.push(m));
     runtime.setSettings({ apiKey: KEY, apiUrl: emulator.url });
     try {
       await control.addFault({ kind: "commit-then-status", status: 503, method: "POST", path: "/api/webhooks", body: { error: HOSTILE } });
