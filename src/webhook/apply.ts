@@ -22,7 +22,7 @@ import { showId } from "../private/text";
 import { removeWriteLeftovers } from "../secrets/file";
 import { sealedWebhookId } from "../secrets/seal";
 import { adoptWebhook } from "./adopt";
-import { OwnershipError, WebhookApplyError, describeWebhook, type ApplyResult } from "./apply-result";
+import { OwnershipError, WebhookApplyError, describeWebhook, inTheWay, type ApplyResult } from "./apply-result";
 import { LOST_RACE, createSealConfirm } from "./create";
 import type { WebhookDeclaration } from "./declaration";
 import { diffWebhook } from "./diff";
@@ -119,29 +119,6 @@ async function keepOne(client: TucoClient, declaration: WebhookDeclaration, own:
     log(`deleted duplicate webhook ${showId(dup.webhook.id)} (also marked stack=${stack} key=${key}); kept ${showId(keep.webhook.id)}, whose secret is sealed in ${declaration.seal.path}`);
   }
   return keep;
-}
-
-/** The error for webhooks in the way of a create: each named, with the explicit ways out. */
-function inTheWay(declaration: WebhookDeclaration, owner: StackOwner, blocking: readonly OwnedWebhook[]): OwnershipError {
-  const { stack, key } = owner;
-  const lines = blocking.map((w) => {
-    const named = w.marker?.owner;
-    const why =
-      w.claim === "copy"
-        ? "carries a copy of a marker that is not its own"
-        : named && named.tool !== "pulumi" && named.stack === stack && named.key === key
-          ? `carries the marker of ${describeOwner(named)}`
-          : "carries no marker of this stack (the marker was removed or edited) and delivers to the same url under the same name";
-    return `${describeWebhook(w)} ${why}`;
-  });
-  const first = showId(blocking[0].webhook.id);
-  return new OwnershipError(
-    `Not creating webhook ${JSON.stringify(declaration.spec.name)} for stack ${stack} key ${key}: ${lines.join("; ")}. ` +
-      `A second webhook would deliver every event twice. If ${blocking.length > 1 ? "one of them" : "it"} is this key's webhook (its marker edited in the Tuco app, or this stack's Terraform state lost), ` +
-      `take it over: set adoptId: "${first}" on the construct, or run \`tuco-webhooks adopt --id ${first} --stack ${stack} --key ${key} --instance ${owner.instance}\`, then apply again. ` +
-      `If it belongs to something else (another app naming its stack ${stack} in this workspace), give this stack another name, or change the webhook's url or name.`,
-    blocking.map((w) => w.webhook.id),
-  );
 }
 
 /** How many creates a run makes before giving up when other runs keep winning or undoing them (waiting for one does not count). */

@@ -12,12 +12,12 @@ import type { Webhook } from "../api/types";
 import { showId } from "../private/text";
 import { writeSealedFile } from "../secrets/file";
 import { sealSecret } from "../secrets/seal";
-import { WebhookApplyError, type ApplyResult } from "./apply-result";
+import { WebhookApplyError, inTheWay, type ApplyResult } from "./apply-result";
 import type { WebhookDeclaration } from "./declaration";
 import { HealthCheckFailedError, reportHealthCheck, type HealthCheckOutcome } from "./health";
 import { createWebhook, deleteTwinsOfCreate, deleteWebhook, type Log } from "./lifecycle";
 import { confirmedMarker, hostTag, makeCreateNonce, oldestFirst, readDescription, readOwners, withMarker, type Marker, type StackOwner } from "./ownership";
-import { PENDING_LEASE_MS, createStillRunning, keyWebhooks } from "./stack-webhooks";
+import { PENDING_LEASE_MS, createStillRunning, keyWebhooks, lookalikes } from "./stack-webhooks";
 
 /** A create that lost a race to an older one of the same key: it deleted its own webhook and the loop looks again. */
 export const LOST_RACE = Symbol("lost race");
@@ -59,6 +59,15 @@ export async function createSealConfirm(client: TucoClient, declaration: Webhook
     await deleteWebhook(client, id);
     log(`another run created this webhook at the same time (webhook ${showId(older[0].webhook.id)}, started first): deleted this run's ${id}, whose secret was never sealed, and looking again`);
     return LOST_RACE;
+  }
+  // Another stack instance's webhook of this key, or an unmarked look-alike, made first, while this
+  // run created its own (two apps applying at once): in the way, as it would have been at the first list.
+  const foreign = key.foreign.filter((w) => oldestFirst(w, mine) < 0);
+  const inTheWayNow = [...foreign, ...lookalikes(after, spec, new Set([id, ...key.foreign.map((w) => w.webhook.id)])).filter((w) => oldestFirst(w, mine) < 0)];
+  if (inTheWayNow.length > 0) {
+    await deleteWebhook(client, id);
+    log(`webhook ${showId(inTheWayNow[0].webhook.id)} appeared while this run created its own: deleted this run's ${id}, whose secret was never sealed`);
+    throw inTheWay(declaration, owner, inTheWayNow);
   }
 
   let sealedPath: string;

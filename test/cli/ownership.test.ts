@@ -223,6 +223,31 @@ describe("another stack instance with the same stack name", () => {
   });
 });
 
+describe("two stack instances creating one stack and key at once (two apps applying together)", () => {
+  test("the one whose webhook came second deletes it and fails naming the other's, as it would have one after the other", async () => {
+    const w = await workspace();
+    const resume = join(dir, `${w.instance}.second.resume`);
+    try {
+      const other = freshInstance();
+      // This instance has listed and found nothing; the other instance's apply then runs to the end.
+      const late = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], { ...w.env(), ...pauseAt("before POST /api/webhooks", resume) });
+      await late.waitFor(/tuco-test-pause: /);
+      const first = await w.apply(w.spec("crm", { seal: { recipients: [alice.recipient], path: join(dir, other, "crm.age") } }), other);
+      expect(first.code, first.stderr).toBe(0);
+      await writeFile(resume, "");
+      const second = await late.done;
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(new RegExp(`webhook ${result(first).id} appeared while this run created its own: deleted this run's \\w+, whose secret was never sealed`));
+      expect(second.stderr).toContain(`Not creating webhook "crm" for stack prod key crm: ${result(first).id} (name "crm"`);
+      expect((await w.client.list()).map((x) => x.id)).toEqual([result(first).id]);
+      await w.client.healthCheck(result(first).id);
+      expectSignsLastDelivery(receiver, w.spec("crm").url, ageDecrypt(join(dir, other, "crm.age"), alice.identityFile));
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe("concurrent runs of one stack and key", () => {
   test("end with one webhook, and every run that reported its secret sealed holds that webhook's secret", async () => {
     const w = await workspace();
