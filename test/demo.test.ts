@@ -58,7 +58,7 @@ describe("npm start: the demo", () => {
       expect(run.code, output).toBe(0);
       expect(output).toMatch(/terraform is NOT on PATH, so terraform itself did not run/);
       expect(output).toMatch(/ran the 4 create-time provisioner commands/);
-      expect(output).toMatch(/ran the 4 destroy-time provisioner commands/);
+      expect(output).toMatch(/ran the 5 destroy-time provisioner commands \(prune --keep '', delete per webhook, then the stack instance's sweep\)/);
       expect(output).toMatch(/GET \/api\/webhooks -> 0 webhooks left/);
       expect(secretLike(output)).toEqual([]);
     } finally {

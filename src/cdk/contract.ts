@@ -4,7 +4,7 @@
  * is written into a Terraform JSON string, and the exact commands the provisioners run. This
  * module never imports cdktf, so the CLI can load it.
  */
-import { InvalidDeclarationError, declarationJson, type WebhookDeclaration } from "../webhook/declaration";
+import { INSTANCE_ENV, InvalidDeclarationError, declarationJson, type WebhookDeclaration } from "../webhook/declaration";
 
 export { DECLARATION_ENV, INSTANCE_ENV } from "../webhook/declaration";
 
@@ -38,6 +38,11 @@ export function idReference(type: string, name: string): string {
 /** The Terraform expression a provisioner reads the stack instance with, from its own resource's triggers. */
 export function selfInstanceReference(triggersField: "triggers" | "triggers_replace"): string {
   return `\${self.${triggersField}.${INSTANCE_TRIGGER}}`;
+}
+
+/** The environment of the instance resource's destroy-time sweep: the instance is its own id. */
+export function sweepEnvironment(): Record<string, string> {
+  return { [INSTANCE_ENV]: "${self.id}" };
 }
 
 /** The bytes an environment variable takes in a process's environment (`NAME=value` and its NUL). */

@@ -3,12 +3,13 @@
  * applied and kept in its state, names this instance of the stack. Every webhook resource carries
  * it in its triggers, and its provisioners pass it to the CLI, which writes it into each webhook's
  * ownership marker: two Terraform states of stacks with the same name never touch each other's
- * webhooks. It is also the stack output `tuco_webhooks_instance`, where `drift` reads it.
+ * webhooks. It is also the stack output `tuco_webhooks_instance`, where `drift` reads it. Its one
+ * provisioner, at destroy, prunes every webhook the instance still owns (the sweep).
  */
 import { Construct } from "constructs";
-import { INSTANCE_ID, INSTANCE_OUTPUT, reservedIdError } from "./contract";
+import { INSTANCE_ID, INSTANCE_OUTPUT, commands, reservedIdError, sweepEnvironment } from "./contract";
 import type { CoreLibrary, TerraformResourceLike } from "./core-library";
-import type { TucoWebhookResourceType } from "./resources";
+import { tucoCliPath, type TucoWebhookResourceType } from "./resources";
 
 /** The stack's instance resource. */
 export interface TucoStackInstance<Resource extends TerraformResourceLike> extends Construct {
@@ -48,6 +49,10 @@ export function defineTucoStackInstance<Stack extends Construct, Resource extend
       super(stack, TucoStackInstance.ID);
       this.resourceType = resourceType;
       this.resource = library.makeResource(this, "Default", resourceType);
+      // Destroyed after every webhook resource (they reference its id), and never tainted by one: its
+      // destroy deletes whatever the instance still owns, which a tainted or removed webhook
+      // resource, whose destroy provisioner Terraform skips, would leave behind.
+      this.resource.provisioners = [{ type: "local-exec", when: "destroy", command: commands.prune(tucoCliPath(), stack.node.id, []), environment: sweepEnvironment() }];
       new library.module.TerraformOutput(stack, INSTANCE_OUTPUT, {
         value: this.resource.getStringAttribute("id"),
         description: "The stack instance that owns this stack's Tuco webhooks (for --instance and TUCO_STACK_INSTANCE)",

@@ -16,6 +16,7 @@ import { describeProblems } from "../webhook/problems";
 import {
   DECLARATION_ENV,
   INSTANCE_ENV,
+  INSTANCE_ID,
   INSTANCE_OUTPUT,
   INSTANCE_TRIGGER,
   PRUNE_ID,
@@ -28,6 +29,7 @@ import {
   runsTucoCli,
   selfInstanceReference,
   shellQuote,
+  sweepEnvironment,
   type DeclaredPrune,
 } from "./contract";
 import { triggersFieldOf } from "./resources";
@@ -191,8 +193,8 @@ function checkPrune(file: string, where: string, body: Record<string, unknown>, 
 
 /**
  * The stack instance as the file references it: the value of output `tuco_webhooks_instance`, which
- * must be the id of a plain null_resource or terraform_data in the file (no provisioners, no
- * triggers). Undefined when the file has no such output.
+ * must be the id of a plain null_resource or terraform_data in the file (no triggers; its one
+ * provisioner, the sweep, is checked by `checkInstanceSweep`). Undefined when the file has no such output.
  */
 function instanceReferenceOf(file: string, doc: Record<string, unknown>, resources: Record<string, unknown>): string | undefined {
   const outputs = isRecord(doc.output) ? doc.output : {};
@@ -201,10 +203,29 @@ function instanceReferenceOf(file: string, doc: Record<string, unknown>, resourc
   const value = isRecord(output) ? output.value : undefined;
   const m = typeof value === "string" ? /^\$\{(null_resource|terraform_data)\.([A-Za-z0-9_-]+)\.id\}$/.exec(value) : null;
   const target = m ? (resources[m[1]] as Record<string, unknown> | undefined)?.[m[2]] : undefined;
-  if (!m || !isRecord(target) || target.provisioner !== undefined || target.triggers !== undefined || target.triggers_replace !== undefined) {
+  if (!m || !isRecord(target) || target.triggers !== undefined || target.triggers_replace !== undefined) {
     throw new SynthesizedStackError(file, `output.${INSTANCE_OUTPUT} ${showValue(output)} must be the id of the stack's instance resource (a plain null_resource or terraform_data). ${RESYNTH}`);
   }
   return idReference(m[1], m[2]);
+}
+
+/**
+ * Checks the instance resource's provisioners: none (a stack synthesized before the sweep), or the
+ * one destroy-time sweep the construct writes, `prune` of every webhook of the stack with the
+ * instance's own id: a hand edit there would delete webhooks at destroy that the stack does not own.
+ */
+function checkInstanceSweep(file: string, where: string, body: Record<string, unknown>, stack: string): void {
+  if (body.provisioner === undefined) return;
+  const execs = localExecs(body);
+  const expected = pruneArgs(stack, []);
+  const sweep = execs.length === 1 && execs[0].when === "destroy" ? parseCliCommand(execs[0].command) : undefined;
+  const listed = Array.isArray(body.provisioner) ? body.provisioner.length : -1;
+  if (listed !== 1 || sweep?.sub !== "prune" || sweep.rest !== expected || JSON.stringify(execs[0].environment) !== JSON.stringify(sweepEnvironment())) {
+    throw new SynthesizedStackError(
+      file,
+      `${where}: its one provisioner must be the destroy-time \`exec node '<cli>' prune ${expected}\` with ${INSTANCE_ENV} "\${self.id}" (found ${showValue(execs.map((p) => p.command))}). ${RESYNTH}`,
+    );
+  }
 }
 
 /** `terraform_data.X` of `${terraform_data.X.id}`. */
@@ -282,6 +303,7 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
   const instance = instanceReferenceOf(file, doc, resources);
   const webhooks: { declared: WebhookDeclaration; where: string }[] = [];
   let prune: { declared: DeclaredPrune; where: string; body: Record<string, unknown> } | undefined;
+  let instanceBody: { where: string; body: Record<string, unknown> } | undefined;
   for (const [type, byName] of Object.entries(resources)) {
     if (!isRecord(byName)) {
       if (type === "null_resource" || type === "terraform_data") throw new SynthesizedStackError(file, `resource.${type} is not an object. ${RESYNTH}`);
@@ -291,6 +313,11 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
       const where = `resource.${type}.${name}`;
       if (!isRecord(body)) {
         if (type === "null_resource" || type === "terraform_data") throw new SynthesizedStackError(file, `${where} is not an object. ${RESYNTH}`);
+        continue;
+      }
+      // The instance resource: the one the output names, or (output removed: an error below) the construct's own.
+      if (instance !== undefined ? `${type}.${name}` === addressOf(instance) : name === INSTANCE_ID && body.triggers === undefined && body.triggers_replace === undefined) {
+        instanceBody = { where, body };
         continue;
       }
       if (!isTucoResource(body)) continue;
@@ -334,6 +361,7 @@ export function readSynthesizedStack(fileOrDir: string): SynthesizedStack {
     throw new SynthesizedStackError(file, `declares webhooks but no prune resource (${PRUNE_ID}): webhooks removed from the program would never be deleted. ${RESYNTH}`);
   }
   if (prune) checkPrune(file, prune.where, prune.body, prune.declared, [...keys.keys()]);
+  if (instanceBody) checkInstanceSweep(file, instanceBody.where, instanceBody.body, [...stacks][0]);
   const declared = webhooks.map((w) => w.declared).sort((a, b) => (a.owner.key < b.owner.key ? -1 : a.owner.key > b.owner.key ? 1 : 0));
   return { file, dir: path.dirname(file), instanceAddress: instance === undefined ? undefined : addressOf(instance), stack: [...stacks][0], webhooks: declared, prune: prune?.declared };
 }

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readSynthesizedStack, type SynthesizedStack } from "../cdk/synthesized-stack";
+import { INSTANCE_ID } from "../cdk/contract";
 import { expectThat, StepFailed, type DemoContext } from "./context";
 
 /** What one child process printed and how it exited. */
@@ -47,11 +48,12 @@ export function toolEnv(ctx: DemoContext): NodeJS.ProcessEnv {
 }
 
 /**
- * A provisioner's environment as terraform would give it: the stack instance it reads from its own
- * trigger through `self` (the demo's stand-in instance, since no terraform state holds one).
+ * A provisioner's environment as terraform would give it: the stack instance it reads through
+ * `self`, from its own trigger or, on the instance resource itself, as its id (the demo's stand-in
+ * instance, since no terraform state holds one).
  */
 function provisionerEnv(ctx: DemoContext, environment: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, /^\$\{self\.triggers(_replace)?\.tuco_instance\}$/.test(v) ? ctx.stackInstance : v]));
+  return Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, /^\$\{self\.(?:triggers(?:_replace)?\.tuco_instance|id)\}$/.test(v) ? ctx.stackInstance : v]));
 }
 
 /** Runs the built CLI with the tool environment. */
@@ -97,7 +99,9 @@ type TfResource = { provisioner?: Provisioner[]; depends_on?: string[] };
 function provisionerCommands(stackDir: string, when: "create" | "destroy"): { address: string; command: string; environment: Record<string, string> }[] {
   const doc = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, TfResource>> };
   const entries = Object.entries(doc.resource ?? {}).flatMap(([type, byName]) => Object.entries(byName).map(([name, r]) => ({ address: `${type}.${name}`, r })));
-  const ordered = [...entries.filter((e) => !e.r.depends_on?.length), ...entries.filter((e) => e.r.depends_on?.length)];
+  // Terraform's order: the instance resource first (everything references its id), the prune last (it depends on every webhook).
+  const isInstance = (e: { address: string }) => e.address.endsWith(`.${INSTANCE_ID}`);
+  const ordered = [...entries.filter(isInstance), ...entries.filter((e) => !isInstance(e) && !e.r.depends_on?.length), ...entries.filter((e) => !isInstance(e) && e.r.depends_on?.length)];
   if (when === "destroy") ordered.reverse();
   return ordered.flatMap(({ address, r }) =>
     (r.provisioner ?? [])
@@ -137,7 +141,7 @@ export async function destroyCdktf(ctx: DemoContext, stackDir: string): Promise<
     const run = await runProcess("/bin/sh", ["-c", c.command], { ...toolEnv(ctx), ...provisionerEnv(ctx, c.environment) }, ctx.tmp);
     if (run.code !== 0) throw new StepFailed(`${c.address}: the destroy provisioner command exited ${run.code}: ${lastLines(run)}`);
   }
-  return `ran the ${commands.length} destroy-time provisioner commands (prune --keep '', then delete per webhook)`;
+  return `ran the ${commands.length} destroy-time provisioner commands (prune --keep '', delete per webhook, then the stack instance's sweep)`;
 }
 
 /** `terraform plan -detailed-exitcode`: 0 when terraform sees nothing to do. Undefined without terraform. */

@@ -119,6 +119,8 @@ const TAMPERS: readonly Tamper[] = [
   ["the stack instance left out of the destroy command", (d) => delete exec(crm(d), 1).environment, ["resource.null_resource.crm", "destroy-time provisioner environment must be"]],
   ["the prune resource's stack instance pointed elsewhere", (d) => (o(prune(d).triggers).tuco_instance = "other"), ["resource.null_resource.TucoWebhooksPrune", "trigger tuco_instance"]],
   ["the stack instance output removed", (d) => delete d.output, ["the stack has no output tuco_webhooks_instance naming its instance resource"]],
+  ["the instance's destroy-time sweep pointed at another stack", (d) => (exec(o(resources(d).TucoWebhooksInstance), 0).command = String(exec(o(resources(d).TucoWebhooksInstance), 0).command).replace("--stack 'shop'", "--stack 'other'")), ["resource.null_resource.TucoWebhooksInstance", "its one provisioner must be the destroy-time"]],
+  ["the instance's sweep given another instance", (d) => (exec(o(resources(d).TucoWebhooksInstance), 0).environment = { TUCO_STACK_INSTANCE: "someone-else" }), ["resource.null_resource.TucoWebhooksInstance", "TUCO_STACK_INSTANCE"]],
   ["the stack instance output pointed at a webhook resource", (d) => (o(o(d.output).tuco_webhooks_instance).value = "${null_resource.crm.id}"), ["output.tuco_webhooks_instance", "must be the id of the stack's instance resource"]],
   ["resources that are not an object", (d) => (d.resource = []), ['"resource" [] is not an object']],
 ];

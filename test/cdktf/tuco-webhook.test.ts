@@ -86,13 +86,14 @@ describe.each(["null_resource", "terraform_data"] as const)("TucoWebhook as %s",
     expect(triggers.tuco_instance).toBe(`\${${type}.TucoWebhooksInstance.id}`);
   });
 
-  test("adds one stack instance resource, plain, whose id is the stack output tuco_webhooks_instance", () => {
+  test("adds one stack instance resource, with no triggers and one destroy-time sweep, whose id is the stack output tuco_webhooks_instance", () => {
     const { doc } = synth(type, (stack) => {
       new TucoWebhook(stack, "crm", { ...base, resourceType: type });
       new TucoWebhook(stack, "alerts", { ...base, resourceType: type });
     });
-    const instance = doc.resource[type].TucoWebhooksInstance;
-    expect(Object.keys(instance).filter((k) => k !== "//")).toEqual([]);
+    const instance = doc.resource[type].TucoWebhooksInstance as { provisioner?: { "local-exec": { when?: string; command: string; environment: unknown } }[] };
+    expect(Object.keys(instance).filter((k) => k !== "//")).toEqual(["provisioner"]);
+    expect(instance.provisioner).toEqual([{ "local-exec": { when: "destroy", command: expect.stringMatching(/^exec node '.*\/dist\/cli\/main\.js' prune --stack 'shop' --keep ''$/), environment: { TUCO_STACK_INSTANCE: "${self.id}" } } }]);
     expect((doc as unknown as { output: Record<string, unknown> }).output.tuco_webhooks_instance).toMatchObject({ value: `\${${type}.TucoWebhooksInstance.id}` });
     for (const name of ["crm", "alerts", "TucoWebhooksPrune"]) expect(triggersOf(type, doc.resource[type][name]).tuco_instance, name).toBe(`\${${type}.TucoWebhooksInstance.id}`);
   });

@@ -1,7 +1,7 @@
 /**
  * Ownership on real Terraform (terraform_data, offline): two apps naming their stack alike in one
  * workspace (two Terraform states), a lost state, and a run cancelled (SIGINT) while a provisioner
- * creates a webhook, at four of its steps. Each stack instance's webhooks are its own; nothing is duplicated, nothing
+ * creates a webhook, at four of its steps, and a destroy after a cancelled run. Each stack instance's webhooks are its own; nothing is duplicated, nothing
  * another state owns is patched or deleted, and every sealed secret signs.
  */
 import * as crypto from "node:crypto";
@@ -190,3 +190,45 @@ describe("terraform apply cancelled while a provisioner creates a webhook", () =
     },
   );
 });
+
+describe("terraform destroy after an interrupted run, whose tainted resources run no destroy provisioner", () => {
+  test("after a cancelled first apply: the instance's sweep deletes the webhook the cancelled create left, and the next apply starts clean", { timeout: STEP_MS }, async () => {
+    const { env, client } = workspace();
+    try {
+      const dir = app("swept-first", "shop", { crm: {} });
+      await ws.init(dir, { env });
+      const apply = start("terraform", [`-chdir=${dir}`, "apply", "-input=false", "-no-color", "-auto-approve"], ws.env({ ...env, ...pauseAt("before POST /api/webhooks/") }));
+      await apply.waitFor(/tuco-test-pause: /);
+      expect((await apply.kill("SIGINT")).code).not.toBe(0);
+      expect(await client.list()).toHaveLength(1);
+      await ws.destroy(dir, { env });
+      expect(await client.list()).toEqual([]);
+      await ws.apply(dir, { env });
+      const [crm, ...more] = await client.list();
+      expect(more).toEqual([]);
+      expectSealedSecretSigns(path.join(ws.root, "swept-first", "sealed", "crm.age"), `${receiver.url}/swept-first/crm`);
+      expect(readDescription(crm.description).marker?.id).toBe(crm.id);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("after a rename cancelled at the prune: destroy deletes the old key's webhook too", { timeout: STEP_MS }, async () => {
+    const { env, client } = workspace();
+    try {
+      const dir = app("swept-rename", "shop", { crm: {} });
+      await ws.init(dir, { env });
+      await ws.apply(dir, { env });
+      app("swept-rename", "shop", { crm2: {} });
+      const apply = start("terraform", [`-chdir=${dir}`, "apply", "-input=false", "-no-color", "-auto-approve"], ws.env({ ...env, ...pauseAt("before DELETE /api/webhooks/") }));
+      await apply.waitFor(/tuco-test-pause: /);
+      expect((await apply.kill("SIGINT")).code).not.toBe(0);
+      expect((await client.list()).map((w) => w.name).sort()).toEqual(["crm", "crm2"]);
+      await ws.destroy(dir, { env });
+      expect(await client.list()).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
