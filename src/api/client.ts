@@ -46,6 +46,12 @@ export interface CreateOptions {
    * tried again: Tuco may still complete that attempt, after the create returned (see `lateCreateWaitMs`).
    */
   readonly onUnansweredAttempt?: () => void;
+  /**
+   * A time (ms since the epoch, this machine's clock) by which every attempt must have ended: no
+   * attempt starts later than one request timeout before it. For a caller that tells its
+   * webhook by when it was created (a pending marker's time window).
+   */
+  readonly attemptsUntil?: number;
 }
 
 /** The longest a create that retried after an unanswered attempt waits for that attempt's webhook to show, in ms. */
@@ -145,6 +151,9 @@ export class TucoClient {
     const path = "/api/webhooks";
     for (let attempt = 0; ; attempt++) {
       const startedAt = Date.now();
+      if (options.attemptsUntil !== undefined && startedAt + this.#timeoutMs > options.attemptsUntil) {
+        throw new TucoCreateOutcomeUnknownError(`Creating webhook ${JSON.stringify(input.name)} was not tried: too little time is left for an attempt. Nothing was created: apply again.`, undefined, { reason: "out of time" });
+      }
       try {
         const body = (await this.#transport.call("POST", path, input, { create: true })) as Partial<CreatedWebhook> | null;
         if (!body || typeof body.id !== "string" || !isWebhookIdShaped(body.id) || typeof body.secret !== "string" || body.secret === "") {
@@ -172,15 +181,17 @@ export class TucoClient {
             `${cause.message.replace(/\. Try again later\.$/, "")}; Tuco did not create webhook ${JSON.stringify(input.name)} (checked by listing the workspace). Nothing was lost: apply again later.`,
           );
         }
-        if (attempt < this.#retry.retries) options.onUnansweredAttempt?.();
-        if (attempt >= this.#retry.retries) {
+        const delay = backoffDelayMs(this.#retry, attempt + 1);
+        const outOfTime = options.attemptsUntil !== undefined && Date.now() + delay + this.#timeoutMs > options.attemptsUntil;
+        if (attempt < this.#retry.retries && !outOfTime) options.onUnansweredAttempt?.();
+        if (attempt >= this.#retry.retries || outOfTime) {
           throw new TucoCreateOutcomeUnknownError(
             `Creating webhook ${JSON.stringify(input.name)} failed ${attempt + 1} times (last: ${err.reason}); Tuco did not create it (checked by listing the workspace). Nothing was lost: apply again later.`,
             undefined,
             { cause: err.cause, reason: err.reason },
           );
         }
-        await this.#transport.wait("POST", path, attempt + 1, backoffDelayMs(this.#retry, attempt + 1), `${err.reason} (Tuco did not create it)`);
+        await this.#transport.wait("POST", path, attempt + 1, delay, `${err.reason} (Tuco did not create it)`);
       }
     }
   }

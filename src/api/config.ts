@@ -6,7 +6,6 @@
  */
 import { TucoConfigError } from "./errors";
 import { DEFAULT_API_URL } from "./types";
-import { redactUrlCredentials } from "../private/url";
 
 /** Time to wait for an answer to one request unless the timeout setting says otherwise, in ms. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -96,7 +95,9 @@ export function checkApiUrl(value: string, names: ApiSettingNames = ENV_SETTING_
   try {
     url = new URL(raw);
   } catch {
-    throw new TucoConfigError(`${names.apiUrl} ${JSON.stringify(redactUrlCredentials(raw))} is not a URL: use e.g. https://app.tuco.ai or the emulator's http://127.0.0.1:PORT.`);
+    // Not a URL, so where credentials would end is unknown: one holding an "@" is not repeated at all.
+    const shown = raw.includes("@") ? "(not repeated: it holds an @, maybe credentials)" : JSON.stringify(raw);
+    throw new TucoConfigError(`${names.apiUrl} ${shown} is not a URL: use e.g. https://app.tuco.ai or the emulator's http://127.0.0.1:PORT.`);
   }
   if (url.username !== "" || url.password !== "") {
     throw new TucoConfigError(`${names.apiUrl} ${url.protocol}//***@${url.host} carries credentials (user:password@), which are not repeated here and never sent: remove them; the API key goes in ${names.apiKey}.`);

@@ -9,11 +9,13 @@ export function isLoopbackHost(hostname: string): boolean {
 /**
  * A URL with any `user:password@` part replaced by `***@`, so an error message never shows
  * credentials: also behind leading whitespace, and after backslashes, which URL parsing reads
- * as slashes. Text that is no URL at all but holds an "@" before its path is redacted the same way.
+ * as slashes. In any other text that holds an "@", everything up to the last one is redacted.
  */
 export function redactUrlCredentials(url: string): string {
   // Greedy up to the LAST "@" of the authority, as URL parsing splits it: a password may hold "@".
   const scheme = /^(\s*[A-Za-z][A-Za-z0-9+.-]*:[\\/]*)[^/?#\\]*@/;
   if (scheme.test(url)) return url.replace(scheme, "$1***@");
-  return url.replace(/^(\s*)[^/?#\\]*@/, "$1***@");
+  // Where credentials would end is unknown: everything up to the last "@" goes.
+  const at = url.lastIndexOf("@");
+  return at < 0 ? url : `***${url.slice(at)}`;
 }

@@ -8,7 +8,7 @@ import type { Webhook } from "../api/types";
 import { sleep } from "../private/process";
 import { showId } from "../private/text";
 import { diffWebhook, type WebhookDiff } from "./diff";
-import { readOwners, type OwnedWebhook } from "./ownership";
+import { PENDING_CREATE_ATTEMPTS_MS, readOwners, type OwnedWebhook } from "./ownership";
 import type { WebhookSpec } from "./spec";
 import { createStillRunning } from "./stack-webhooks";
 
@@ -80,14 +80,15 @@ export async function deleteTwinsOfCreate(client: TucoClient, webhooks: readonly
 export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: Log = () => {}, options: CreateWebhookOptions = {}): Promise<CreatedWebhookState> {
   const input = { url: spec.url, events: spec.events, name: spec.name, ...(spec.description !== null ? { description: spec.description } : {}) };
   let unanswered = false;
-  const createOptions = options.isThisCreate ? { isThisCreate: options.isThisCreate, onUnansweredAttempt: () => (unanswered = true) } : {};
+  // Every attempt ends within the time a pending marker counts on a webhook, so whatever one made is this create's.
+  const createOptions = options.isThisCreate ? { isThisCreate: options.isThisCreate, onUnansweredAttempt: () => (unanswered = true), attemptsUntil: Date.now() + PENDING_CREATE_ATTEMPTS_MS } : {};
   let created;
   try {
     created = await client.create(input, createOptions);
   } catch (err) {
     if (!(err instanceof TucoCreateOutcomeUnknownError) || !err.webhook) throw err;
     const id = err.webhook.id;
-    log(`Creating webhook ${JSON.stringify(spec.name)} reached Tuco but ${err.reason}. Tuco created it as ${id}, but its one-time signing secret never arrived. Deleting ${id}, whose secret is lost, and creating the webhook again.`);
+    log(`Creating webhook ${JSON.stringify(spec.name)} reached Tuco but ${err.reason}. Tuco created it as ${showId(id)}, but its one-time signing secret never arrived. Deleting ${showId(id)}, whose secret is lost, and creating the webhook again.`);
     await deleteWebhook(client, id);
     try {
       created = await client.create(input, createOptions);
@@ -102,14 +103,19 @@ export async function createWebhook(client: TucoClient, spec: WebhookSpec, log: 
       throw new TucoCreateOutcomeUnknownError(
         `Creating webhook ${JSON.stringify(spec.name)} reached Tuco twice, and both answers were lost (last: ${again.reason}). ` +
           (deleted
-            ? `Both webhooks Tuco made (${id}, ${twin}) were deleted again, since nobody holds their secret: nothing is left. Apply again once Tuco answers reliably.`
-            : `${id} was deleted; deleting ${twin} failed, so it is left, active and without a known secret. It carries a marker of a create that never finished: the next apply deletes it (or: tuco-webhooks delete --id ${twin} --force).`),
+            ? `Both webhooks Tuco made (${showId(id)}, ${showId(twin)}) were deleted again, since nobody holds their secret: nothing is left. Apply again once Tuco answers reliably.`
+            : `${showId(id)} was deleted; deleting ${showId(twin)} failed, so it is left, active and without a known secret. It carries a marker of a create that never finished: the next apply deletes it (or: tuco-webhooks delete --id ${showId(twin)} --force).`),
         deleted ? undefined : again.webhook,
         { cause: again.cause, reason: again.reason },
       );
     }
   }
-  if (unanswered && options.isThisCreate) await deleteLateTwins(client, spec, created.id, options.isThisCreate, log);
+  if (unanswered && options.isThisCreate) {
+    // The create succeeded: a failing sweep must not lose its secret. A twin left carries this create's pending marker, which the next run deletes.
+    await deleteLateTwins(client, spec, created.id, options.isThisCreate, log).catch((err: unknown) =>
+      log(`Creating webhook ${JSON.stringify(spec.name)}: looking for a webhook an unanswered attempt may have made failed (${err instanceof Error ? err.message : String(err)}); the next apply deletes any such webhook.`),
+    );
+  }
   const now = created.createdAt;
   const webhook: Webhook = {
     id: created.id,

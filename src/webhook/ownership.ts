@@ -62,11 +62,13 @@ const INSTANCE = /^[A-Za-z0-9._-]{1,64}$/;
 /**
  * When, relative to a pending marker's time (Tuco's clock, read by its creator just before the
  * POST, to the second), Tuco may have created the webhook that carries it: from a few seconds
- * before (the Date header's rounding) to 60 s after (the POST's retries; a create that has not
- * confirmed 60 s after it started undoes itself). A webhook made later with a copy of the marker
- * (by hand, in the Tuco app) is a copy, even once the original is gone.
+ * before (the Date header's rounding) to 5 minutes after (every attempt of the POST ends within
+ * `PENDING_CREATE_ATTEMPTS_MS`). A webhook made later with a copy of the marker (by hand, in the
+ * Tuco app) is a copy, even once the original is gone.
  */
-const PENDING_CREATED_WITHIN_MS = { before: 5_000, after: 60_000 } as const;
+const PENDING_CREATED_WITHIN_MS = { before: 5_000, after: 300_000 } as const;
+/** How long the attempts of one create may take (the client starts none that could end later), in ms. */
+export const PENDING_CREATE_ATTEMPTS_MS = 240_000;
 
 /** Checks a stack name or key for the marker; `field` names it as the user gave it (default: `what`). */
 export function checkOwnerPart(what: "stack" | "key", value: unknown, field: string = what): Checked<string> {

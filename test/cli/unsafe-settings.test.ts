@@ -33,6 +33,7 @@ describe("url credentials in messages", () => {
     ["plain", `https://user:${PASSWORD}@hooks.example.com/x`],
     ["with a leading space (copy-paste)", ` https://user:${PASSWORD}@hooks.example.com/x`],
     ["with backslashes, which URL parsing reads as slashes", `https:\\\\user:${PASSWORD}@hooks.example.com/x`],
+    ["with a slash in the password, so it does not parse as a url", `https://user:${PASSWORD}/x@hooks.example.com/x`],
   ])("a webhook url %s: apply exits 1 naming the url, and the password is not printed", async (_what, url) => {
     const done = await runCli(["apply", "--spec", spec(url)], env);
     expect(done.code).toBe(1);
@@ -40,8 +41,11 @@ describe("url credentials in messages", () => {
     expect(done.stderr + done.stdout).not.toContain(PASSWORD);
   });
 
-  it("TUCO_API_URL with credentials and a bad port: the password is not printed", async () => {
-    const done = await runCli(["list"], { ...env, TUCO_API_URL: `https://user:${PASSWORD}@app.tuco.ai:99999` });
+  it.each([
+    ["a bad port", `https://user:${PASSWORD}@app.tuco.ai:99999`],
+    ["a slash in the password", `https://user:${PASSWORD}/x@app.tuco.ai`],
+  ])("TUCO_API_URL with credentials and %s: the password is not printed", async (_what, url) => {
+    const done = await runCli(["list"], { ...env, TUCO_API_URL: url });
     expect(done.code).toBe(1);
     expect(done.stderr).toMatch(/TUCO_API_URL/);
     expect(done.stderr + done.stdout).not.toContain(PASSWORD);
