@@ -524,9 +524,9 @@ describe("a create Tuco completes after the CLI gave up waiting for it", () => {
   test("the attempt that got no answer made a webhook after all, once the retry had made another: the one with no known secret is deleted, and the run says so", async () => {
     const w = await workspace();
     try {
-      // Tuco answers the first POST 1.6 s late, after the CLI's 1 s timeout, its list (empty) and its retry.
-      await control.addFault({ kind: "latency", latencyMs: 1600, method: "POST", path: "/api/webhooks", times: 1 });
-      const run = await runCli(["apply", "--spec", JSON.stringify(w.spec("slow")), "--json"], { ...w.env(), TUCO_TIMEOUT_MS: "1000" });
+      // Tuco answers the first POST 3 s late, after the CLI's 2 s timeout, its list (empty) and its retry.
+      await control.addFault({ kind: "latency", latencyMs: 3000, method: "POST", path: "/api/webhooks", times: 1 });
+      const run = await runCli(["apply", "--spec", JSON.stringify(w.spec("slow")), "--json"], { ...w.env(), TUCO_TIMEOUT_MS: "2000" });
       await control.clearFaults();
       expect(run.code, run.stderr).toBe(0);
       const kept = result(run).id;

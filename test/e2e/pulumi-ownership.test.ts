@@ -94,9 +94,9 @@ describe("a create Tuco completes after the provider gave up waiting for it", ()
   it("the webhook of the attempt that got no answer, made once the retry had made another, is deleted: only the resource's own is left", async () => {
     const h = await startPulumiHost({ providerText, env: envWithoutTuco() });
     try {
-      await h.configure({ "tuco:apiKey": KEY, "tuco:apiUrl": emulator.url, "tuco:timeoutMs": "1000" });
-      // Tuco answers the first POST 1.6 s late, after the 1 s timeout, the provider's list (empty) and its retry.
-      await control.addFault({ kind: "latency", latencyMs: 1600, method: "POST", path: "/api/webhooks", times: 1 });
+      await h.configure({ "tuco:apiKey": KEY, "tuco:apiUrl": emulator.url, "tuco:timeoutMs": "2000" });
+      // Tuco answers the first POST 3 s late, after the 2 s timeout, the provider's list (empty) and its retry.
+      await control.addFault({ kind: "latency", latencyMs: 3000, method: "POST", path: "/api/webhooks", times: 1 });
       const created = await checkAndCreate(h, "slow", inputsOf("slow"));
       expect(await h.waitForStderr(new RegExp(`an earlier attempt that got no answer made webhook \\w+ after all; nobody holds its secret: deleted it, kept ${created.id}`))).toBeTruthy();
       expect((await api.list()).map((w) => w.id)).toEqual([created.id]);
