@@ -74,8 +74,7 @@ const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const errorCode = (err: unknown): string => (err as { code?: string })?.code ?? "";
 
-/** Why a request is retried, in a few words, for `onRetry`. */
-/** An answer's status and the API's own words, never a control or direction character of them. */
+/** Why a request is retried, in a few words, for `onRetry`: the status and the API's own words, never a control or direction character of them. */
 function statusReason(status: number, apiMessage: string): string {
   return `answered ${status} ${apiMessage ? plainUntrusted(apiMessage) : reasonPhrase(status)}`.trimEnd();
 }

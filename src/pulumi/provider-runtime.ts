@@ -13,10 +13,10 @@ import { excludeMemoryFromCoreDumps } from "../secrets/core-dumps";
 import { diffWebhook } from "../webhook/diff";
 import { DEFAULT_HEALTH_CHECK_POLICY, HEALTH_CHECK_POLICIES, HealthCheckFailedError, SKIPPED_HEALTH_CHECK, checkHealthCheckPolicy, runHealthCheck, type HealthCheckPolicy } from "../webhook/health";
 import { PartialCreateError, createWebhook, deleteWebhook, reconcileWebhook } from "../webhook/lifecycle";
-import { describeOwner, formatMarker, makeCreateNonce, readDescription, readOwners, withMarker, type Marker } from "../webhook/ownership";
+import { describeOwner, makeCreateNonce, readDescription, readOwners, withMarker, type Marker } from "../webhook/ownership";
 import { checkWebhookId, parseWebhookSpec, validateWebhookSpec, type WebhookField, type WebhookSpec } from "../webhook/spec";
 import { lastHealthCheckOf, toOutputs, type WebhookOutputs } from "./outputs";
-import { adoptRefusal, checkPulumiOwner, confirmedMarker, ownedSpec, ownerOf, settleEarlierCreates, takenOver } from "./resource-owner";
+import { adoptRefusal, checkPulumiOwner, isOwnConfirmedMarker, ownedSpec, ownerOf, settleEarlierCreates, takenOver } from "./resource-owner";
 import { api, warn } from "./runtime-client";
 
 // The host process holds the API key and new webhook secrets from here on: a core dump holds neither.
@@ -79,7 +79,7 @@ export async function check(_olds: Props, news: Props): Promise<{ inputs: Props;
 /** Compares the desired inputs with the last known outputs (live values after a refresh). Never replaces. */
 export async function diff(id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
   // The marker read on the last refresh (or written by the last apply) must be this resource's own, naming the webhook's id.
-  const markerChanged = !isUnknown(news.owner) && olds.ownerMarker !== formatMarker(confirmedMarker(ownerOf(news), id));
+  const markerChanged = !isUnknown(news.owner) && !isOwnConfirmedMarker(olds.ownerMarker, ownerOf(news), id);
   return { changes: markerChanged || changedFields(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
 }
 
@@ -224,7 +224,7 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Webhook
     outputs = toOutputs(created.webhook, { secret: created.secret, healthCheck, adoptId, lastHealthCheck: SKIPPED_HEALTH_CHECK, owner });
   }
   outputs = await checkConfirmAndRead(outputs, adoptId ? undefined : spec, inputs.__provider, adoptId ? "adopted" : "created");
-  if (adoptId !== null && outputs.ownerMarker !== formatMarker(confirmedMarker(owner, outputs.webhookId))) {
+  if (adoptId !== null && !isOwnConfirmedMarker(outputs.ownerMarker, owner, outputs.webhookId)) {
     // Two adopters of one webhook at once (resources of one `up` run in parallel): the last PATCH won, and it was not this one.
     const now = readDescription(outputs.ownerMarker || null).marker?.owner;
     throw new WebhookMissingError(

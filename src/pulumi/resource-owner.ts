@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { Webhook } from "../api/types";
 import { quoteUntrusted, showId, showValue } from "../private/text";
 import { deleteStoppedCreate } from "../webhook/lifecycle";
-import { describeOwner, isPulumiOwner, readOwners, withMarker, type Marker, type MarkerOwner, type OwnedWebhook, type PulumiOwner } from "../webhook/ownership";
+import { describeOwner, formatMarker, isPulumiOwner, readOwners, withMarker, type Marker, type MarkerOwner, type OwnedWebhook, type PulumiOwner } from "../webhook/ownership";
 import { invalid, valid, type Checked } from "../webhook/problems";
 import type { WebhookSpec } from "../webhook/spec";
 import { PENDING_LEASE_MS, createStillRunning } from "../webhook/stack-webhooks";
@@ -36,6 +36,11 @@ export function ownerOf(props: Props): PulumiOwner {
 
 export function confirmedMarker(owner: PulumiOwner, id: string): Marker {
   return { owner: { tool: "pulumi", ...owner }, id };
+}
+
+/** Whether a webhook's marker, as an output reads it (`ownerMarker`), is this resource's confirmed marker for webhook `id`. */
+export function isOwnConfirmedMarker(ownerMarker: unknown, owner: PulumiOwner, id: string): boolean {
+  return ownerMarker === formatMarker(confirmedMarker(owner, id));
 }
 
 /** The description a resource's webhook carries: the user's text, then the resource's confirmed marker. */

@@ -30,7 +30,7 @@ import { HealthCheckFailedError, reportHealthCheck, type HealthCheckOutcome } fr
 import { deleteStoppedCreate, deleteWebhook, type Log } from "./lifecycle";
 import { confirmedMarker, describeOwner, hostTag, isStackOwner, oldestFirst, readOwners, withMarker, type OwnedWebhook, type StackOwner } from "./ownership";
 import type { WebhookField } from "./spec";
-import { PENDING_LEASE_MS, createStillRunning, keyWebhooks, lookalikes } from "./stack-webhooks";
+import { PENDING_LEASE_MS, createStillRunning, inTheWayOfCreate, keyWebhooks } from "./stack-webhooks";
 
 export { OwnershipError, WebhookApplyError, type ApplyResult } from "./apply-result";
 
@@ -182,7 +182,7 @@ export async function applyDeclaration(client: TucoClient, declaration: WebhookD
       continue;
     }
     if (declaration.adoptId !== null) return adoptDeclared(client, declaration, owner, log);
-    const blocking = [...key.foreign, ...lookalikes(owners, declaration.spec, new Set(key.foreign.map((w) => w.webhook.id)))];
+    const blocking = inTheWayOfCreate(owners, key, declaration.spec);
     if (blocking.length > 0) throw inTheWay(declaration, owner, blocking);
     const sealedFor = sealedId === undefined ? undefined : owners.find((w) => w.webhook.id === sealedId);
     if (sealedFor) {

@@ -17,7 +17,7 @@ import type { WebhookDeclaration } from "./declaration";
 import { HealthCheckFailedError, reportHealthCheck, type HealthCheckOutcome } from "./health";
 import { createWebhook, deleteTwinsOfCreate, deleteWebhook, type Log } from "./lifecycle";
 import { confirmedMarker, hostTag, makeCreateNonce, oldestFirst, readDescription, readOwners, withMarker, type Marker, type StackOwner } from "./ownership";
-import { PENDING_LEASE_MS, createStillRunning, keyWebhooks, lookalikes } from "./stack-webhooks";
+import { PENDING_LEASE_MS, createStillRunning, inTheWayOfCreate, keyWebhooks } from "./stack-webhooks";
 
 /** A create that lost a race to an older one of the same key: it deleted its own webhook and the loop looks again. */
 export const LOST_RACE = Symbol("lost race");
@@ -62,8 +62,7 @@ export async function createSealConfirm(client: TucoClient, declaration: Webhook
   }
   // Another stack instance's webhook of this key, or an unmarked look-alike, made first, while this
   // run created its own (two apps applying at once): in the way, as it would have been at the first list.
-  const foreign = key.foreign.filter((w) => oldestFirst(w, mine) < 0);
-  const inTheWayNow = [...foreign, ...lookalikes(after, spec, new Set([id, ...key.foreign.map((w) => w.webhook.id)])).filter((w) => oldestFirst(w, mine) < 0)];
+  const inTheWayNow = inTheWayOfCreate(after, key, spec).filter((w) => oldestFirst(w, mine) < 0);
   if (inTheWayNow.length > 0) {
     await deleteWebhook(client, id);
     log(`webhook ${showId(inTheWayNow[0].webhook.id)} appeared while this run created its own: deleted this run's ${id}, whose secret was never sealed`);

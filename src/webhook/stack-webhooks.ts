@@ -62,6 +62,14 @@ export function lookalikes(owners: readonly OwnedWebhook[], spec: Pick<WebhookSp
 }
 
 /**
+ * The webhooks in the way of a create of `key`'s webhook: those that name the stack and key but are
+ * not provably this instance's (`key.foreign`), and unmarked look-alikes of `spec`. Oldest first.
+ */
+export function inTheWayOfCreate(owners: readonly OwnedWebhook[], key: KeyWebhooks, spec: Pick<WebhookSpec, "url" | "name">): OwnedWebhook[] {
+  return [...key.foreign, ...lookalikes(owners, spec, new Set(key.foreign.map((w) => w.webhook.id)))];
+}
+
+/**
  * Whether the create that wrote a pending marker may still be at work: at most for
  * `PENDING_LEASE_MS` after Tuco created the webhook, measured on Tuco's clock (`tucoNow`, from
  * `TucoClient.serverNow()`), so neither machine's clock skew counts (a create that cannot confirm
