@@ -14,7 +14,7 @@ import { hostTag, readDescription } from "../../src/webhook/ownership";
 import { freshKey, startCliFixture, type CliFixture } from "./helpers";
 import { ageDecrypt, type AgeKeypair } from "../helpers/age";
 import { freshInstance } from "../helpers/markers";
-import { CLI, mergeEnv, onAnotherMachine, pauseAt, runCli, start } from "../helpers/process";
+import { mergeEnv, onAnotherMachine, pauseAt, runCli, startCli } from "../helpers/process";
 import { expectSignsLastDelivery, type TestReceiver } from "../helpers/receiver";
 
 let emulator: RunningEmulator;
@@ -56,7 +56,7 @@ describe("a create killed at each step, then applied again", () => {
     const spec = specFor(key);
     const client = new TucoClient({ apiUrl: emulator.url, apiKey });
     try {
-      const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(spec), "--json"], { ...envFor(apiKey), ...pauseAt(step) });
+      const run = startCli(["apply", "--spec", JSON.stringify(spec), "--json"], { ...envFor(apiKey), ...pauseAt(step) });
       await run.waitFor(/tuco-test-pause: /);
       const killed = await run.kill("SIGKILL");
       expect(killed.code).toBe(-1);
@@ -87,7 +87,7 @@ describe("a create killed at each step, then applied again", () => {
   test("a temporary file of a stopped seal is never the only copy of a live secret: its webhook was never confirmed", async () => {
     const apiKey = freshKey();
     const spec = specFor("leftover");
-    const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(spec)], { ...envFor(apiKey), ...pauseAt("before rename .age") });
+    const run = startCli(["apply", "--spec", JSON.stringify(spec)], { ...envFor(apiKey), ...pauseAt("before rename .age") });
     await run.waitFor(/tuco-test-pause: /);
     await run.kill("SIGKILL");
     const temps = (await readdir(dirname(spec.seal.path))).filter((f) => f.endsWith(".tmp"));
@@ -118,7 +118,7 @@ describe("a create killed at each step, then applied again", () => {
     const machine = mergeEnv(envFor(apiKey), onAnotherMachine(skewMs, `skewed-${process.pid}-${skewMs}`));
     const client = new TucoClient({ apiUrl: emulator.url, apiKey });
     try {
-      const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(spec)], mergeEnv(machine, pauseAt("after POST /api/webhooks")));
+      const run = startCli(["apply", "--spec", JSON.stringify(spec)], mergeEnv(machine, pauseAt("after POST /api/webhooks")));
       await run.waitFor(/tuco-test-pause: /);
       await run.kill("SIGKILL");
       const [stopped] = await client.list();

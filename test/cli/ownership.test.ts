@@ -12,7 +12,7 @@ import { makeCreateNonce, readDescription, withMarker } from "../../src/webhook/
 import { freshKey, requestsOf, writes, startCliFixture, type CliFixture } from "./helpers";
 import { ageDecrypt, type AgeKeypair } from "../helpers/age";
 import { freshInstance, ownedDescription } from "../helpers/markers";
-import { CLI, mergeEnv, onAnotherMachine, pauseAt, runCli, start, type ProcessRun } from "../helpers/process";
+import { mergeEnv, onAnotherMachine, pauseAt, type ProcessRun, runCli, startCli } from "../helpers/process";
 import { expectSignsLastDelivery, type TestReceiver } from "../helpers/receiver";
 
 let emulator: RunningEmulator;
@@ -230,7 +230,7 @@ describe("two stack instances creating one stack and key at once (two apps apply
     try {
       const other = freshInstance();
       // This instance has listed and found nothing; the other instance's apply then runs to the end.
-      const late = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], { ...w.env(), ...pauseAt("before POST /api/webhooks", resume) });
+      const late = startCli(["apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], { ...w.env(), ...pauseAt("before POST /api/webhooks", resume) });
       await late.waitFor(/tuco-test-pause: /);
       const first = await w.apply(w.spec("crm", { seal: { recipients: [alice.recipient], path: join(dir, other, "crm.age") } }), other);
       expect(first.code, first.stderr).toBe(0);
@@ -285,7 +285,7 @@ describe("two runs of one key that both list, find nothing, and POST at once", (
       const runs = ["a", "b"].map((name) => {
         const resume = join(dir, `${w.instance}.${name}.resume`);
         const seal = { recipients: [alice.recipient], path: join(dir, w.instance, name, "both.age") };
-        const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("both", { seal })), "--json"], { ...w.env(), ...pauseAt("before POST /api/webhooks", resume) });
+        const run = startCli(["apply", "--spec", JSON.stringify(w.spec("both", { seal })), "--json"], { ...w.env(), ...pauseAt("before POST /api/webhooks", resume) });
         return { run, resume };
       });
       // Both have listed and found no webhook for the key; released together, both create one.
@@ -310,7 +310,7 @@ describe("two runs of one key that both list, find nothing, and POST at once", (
 
 /** Kills an apply of `spec` right after Tuco answered its POST: a pending webhook whose secret nobody holds. */
 async function interruptedCreate(w: Awaited<ReturnType<typeof workspace>>, spec: ReturnType<Awaited<ReturnType<typeof workspace>>["spec"]>) {
-  const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(spec)], { ...w.env(), ...pauseAt("after POST /api/webhooks") });
+  const run = startCli(["apply", "--spec", JSON.stringify(spec)], { ...w.env(), ...pauseAt("after POST /api/webhooks") });
   await run.waitFor(/tuco-test-pause: /);
   await run.kill("SIGKILL");
   const [pending] = await w.client.list();
@@ -372,10 +372,10 @@ describe("a create running on another machine", () => {
     const w = await workspace();
     const resume = join(dir, `${w.instance}.resume`);
     try {
-      const first = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], { ...w.env(), ...pauseAt("before PATCH /api/webhooks/", resume) });
+      const first = startCli(["apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], { ...w.env(), ...pauseAt("before PATCH /api/webhooks/", resume) });
       await first.waitFor(/tuco-test-pause: /);
       const elsewhere = w.spec("crm", { seal: { recipients: [alice.recipient], path: join(dir, w.instance, "elsewhere", "crm.age") } });
-      const second = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(elsewhere), "--json"], { ...w.env(), ...onAnotherMachine(skewMs) });
+      const second = startCli(["apply", "--spec", JSON.stringify(elsewhere), "--json"], { ...w.env(), ...onAnotherMachine(skewMs) });
       await second.waitFor(/waiting for another run that is creating this webhook/);
       await writeFile(resume, "");
       const [a, b] = await Promise.all([first.done, second.done]);
@@ -396,10 +396,10 @@ describe("a create of another machine that never finishes", () => {
   test("deleted by an operator while a second runner waits for it: the runner, however long it waited, then creates the webhook and seals its secret", async () => {
     const w = await workspace();
     try {
-      const first = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("crm"))], mergeEnv(w.env(), onAnotherMachine(), pauseAt("before PATCH /api/webhooks/")));
+      const first = startCli(["apply", "--spec", JSON.stringify(w.spec("crm"))], mergeEnv(w.env(), onAnotherMachine(), pauseAt("before PATCH /api/webhooks/")));
       await first.waitFor(/tuco-test-pause: /);
       const [stuck] = await w.client.list();
-      const second = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], w.env());
+      const second = startCli(["apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], w.env());
       // More polls than a run makes creates before it gives up (five): waiting must not count as losing a race.
       await second.waitFor(/(waiting for another run that is creating this webhook[^\n]*\n[^]*){7}/);
       await first.kill();
@@ -423,7 +423,7 @@ describe("adopt, on purpose", () => {
     const w = await workspace();
     const resume = join(dir, `${w.instance}.adopt.resume`);
     try {
-      const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], { ...w.env(), ...pauseAt("before PATCH /api/webhooks/", resume) });
+      const run = startCli(["apply", "--spec", JSON.stringify(w.spec("crm")), "--json"], { ...w.env(), ...pauseAt("before PATCH /api/webhooks/", resume) });
       await run.waitFor(/tuco-test-pause: /);
       const [pending] = await w.client.list();
       const other = freshInstance();

@@ -9,7 +9,7 @@ import { realpathSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { freshInstance } from "../helpers/markers";
-import { CLI, pauseAt, preload, runCli, start, type ProcessRun } from "../helpers/process";
+import { pauseAt, preload, type ProcessRun, runCli, startCli } from "../helpers/process";
 import { freshKey, startCliFixture, type CliFixture } from "./helpers";
 
 const PRELOAD = resolve(__dirname, "../helpers/footprint-preload.cjs");
@@ -85,7 +85,7 @@ describe("one provisioner process", () => {
 
   test("the bundle keeps stack traces readable: a trace taken inside a create names the lifecycle's functions in dist/cli/commands/apply.js", async () => {
     const apiKey = freshKey();
-    const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(spec("traced"))], {
+    const run = startCli(["apply", "--spec", JSON.stringify(spec("traced"))], {
       TUCO_API_URL: fixture.emulator.url,
       TUCO_API_KEY: apiKey,
       TUCO_STACK_INSTANCE: INSTANCE,

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { freshKey, startCliFixture, type CliFixture } from "../cli/helpers";
 import { ageDecrypt } from "../helpers/age";
 import { freshInstance } from "../helpers/markers";
-import { CLI, mergeEnv, pauseAt, runSync, start } from "../helpers/process";
+import { mergeEnv, pauseAt, runSync, start, startCli } from "../helpers/process";
 import { expectNoLeaks, scanForLeaks } from "../helpers/secret-scan";
 import { WEBHOOK_TYPE, webhookProvider } from "../../src/pulumi";
 import { assertDistIsFresh, envWithoutTuco } from "../helpers/pulumi-fixtures";
@@ -53,7 +53,7 @@ describe("a core dump of the CLI", () => {
     const { emulator, receiver, dir, alice } = fixture;
     const spec = { stack: "prod", key: "core", name: "core", url: `${receiver.url}/core`, events: ["message.sent"], seal: { recipients: [alice.recipient], path: join(dir, "core", "core.age") } };
     const env = { TUCO_API_URL: emulator.url, TUCO_API_KEY: apiKey, TUCO_STACK_INSTANCE: freshInstance() };
-    const run = start(process.execPath, [CLI, "apply", "--spec", JSON.stringify(spec)], mergeEnv(env, pauseAt("before rename .age")));
+    const run = startCli(["apply", "--spec", JSON.stringify(spec)], mergeEnv(env, pauseAt("before rename .age")));
     try {
       await run.waitFor(/tuco-test-pause: /);
       const [temp] = (await readdir(dirname(spec.seal.path))).filter((f) => f.endsWith(".tmp"));

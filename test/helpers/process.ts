@@ -87,6 +87,11 @@ export function runCli(args: readonly string[], env: Env = {}, options: RunOptio
   return run(process.execPath, [requireBuiltCli(), ...args], env, options);
 }
 
+/** Starts `node dist/cli/main.js ...args` with `env` only (plus PATH), for tests that stop it midway. */
+export function startCli(args: readonly string[], env: Env = {}, options: RunOptions = {}): RunningProcess {
+  return start(process.execPath, [requireBuiltCli(), ...args], env, options);
+}
+
 /** A process still running: what it printed so far, a wait for a line, and how it ended. */
 export interface RunningProcess {
   readonly pid: number;
