@@ -90,7 +90,7 @@ export async function run() {
       "list two runs could both report their secret sealed), seal, PATCH to the confirmed marker (it names the webhook's id, which only the POST's",
       "answer gives, so it cannot ride on the POST). Pulumi's create is list (delete what this resource's stopped creates left pending: their",
       "secret never reached the state), POST with the pending marker, health-check, PATCH to the confirmed marker, then the read-back GET.",
-      "Updates, refreshes and deletes cost what they did.",
+      "Updates and refreshes cost what they did. Pulumi's delete GETs the webhook before its DELETE: one that a CDKTF stack or another resource has since taken over (its confirmed marker names them) is left to its new owner, not deleted.",
     ].join(" "),
   };
 }
